@@ -1,0 +1,4 @@
+import SaltCLI
+import Foundation
+
+exit(Salt.main(Array(CommandLine.arguments.dropFirst())))

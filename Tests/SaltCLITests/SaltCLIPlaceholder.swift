@@ -1,0 +1,3 @@
+// Placeholder so the target builds until its tests land.
+import Testing
+@testable import SaltCLI
