@@ -112,6 +112,20 @@ public struct Arguments {
         return out
     }
 
+    /// Positional arguments seen so far, without consuming them (for subcommand words).
+    public func positionalsPeek() throws -> [String] {
+        var copy = self
+        return try copy.positionals()
+    }
+
+    /// Consumes the first positional argument (a sub-subcommand word such as a bench suite).
+    public mutating func consumeFirstPositional() {
+        for i in 0..<tokens.count where !consumed.contains(i) && !(i < afterDashDash && tokens[i].hasPrefix("-")) {
+            consumed.insert(i)
+            return
+        }
+    }
+
     /// Fails on any token nobody read.
     public mutating func finish() throws {
         let rest = try positionals()

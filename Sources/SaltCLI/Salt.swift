@@ -7,6 +7,7 @@ public enum Salt {
 
     /// Every subcommand, in the order `salt --help` lists them.
     static let commands: [any Command.Type] = [
+        BenchCommand.self,
     ]
 
     static var overview: String {
