@@ -22,7 +22,10 @@ let package = Package(
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
 
         // Compute side.
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "FastKernels"]),
+        // SIMD kernels on raw pointers, compiled for AVX2+FMA (x86-64-v3); Tensor calls them only after
+        // checking the CPU supports them, and falls back to its plain kernels otherwise.
+        .target(name: "FastKernels", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
         .target(name: "SafeTensors"),
         .target(name: "Labels", dependencies: ["Tensor"]),
         .target(name: "Network", dependencies: ["Tensor", "SafeTensors"]),
@@ -45,7 +48,7 @@ let package = Package(
 
         // Tests. TestSupport finds ../shared (golden values, real data) and reads fixtures.
         .target(name: "TestSupport", dependencies: ["SafeTensors"], path: "Tests/TestSupport"),
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "FastKernels", "TestSupport"]),
         .testTarget(name: "LabelsTests", dependencies: ["Labels", "Tensor", "TestSupport"]),
         .testTarget(name: "NetworkTests", dependencies: ["Network", "Tensor", "Labels", "SafeTensors", "TestSupport"]),
         .testTarget(name: "NIfTITests", dependencies: ["NIfTI", "TestSupport"], swiftSettings: niftiFlags),
