@@ -118,6 +118,14 @@ public struct Arguments {
         return try copy.positionals()
     }
 
+    /// The first token not yet read that is not an option (e.g. a bench suite name before its options).
+    public func firstPositionalPeek() -> String? {
+        for i in 0..<tokens.count where !consumed.contains(i) && !(i < afterDashDash && tokens[i].hasPrefix("-")) {
+            return tokens[i]
+        }
+        return nil
+    }
+
     /// Consumes the first positional argument (a sub-subcommand word such as a bench suite).
     public mutating func consumeFirstPositional() {
         for i in 0..<tokens.count where !consumed.contains(i) && !(i < afterDashDash && tokens[i].hasPrefix("-")) {
