@@ -118,7 +118,8 @@ public struct Arguments {
         return try copy.positionals()
     }
 
-    /// The first token not yet read that is not an option (e.g. a bench suite name before its options).
+    /// The first positional argument not yet read, without consuming it; options are skipped (so call
+    /// it for a leading subcommand word, before options with values could be mistaken for it).
     public func firstPositionalPeek() -> String? {
         for i in 0..<tokens.count where !consumed.contains(i) && !(i < afterDashDash && tokens[i].hasPrefix("-")) {
             return tokens[i]

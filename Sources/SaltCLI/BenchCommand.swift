@@ -25,7 +25,7 @@ enum BenchCommand: Command {
     }
 
     static func run(_ arguments: inout Arguments) throws -> Int32 {
-        // Peek without rejecting the suite's own options (positionalsPeek throws on any option).
+        // Not positionalsPeek(): it rejects the suite's own options, which are still unread here.
         guard let name = arguments.firstPositionalPeek(), let suite = suites.first(where: { $0.name == name }) else {
             throw UsageError("salt bench: name a suite: \(suites.map(\.name).joined(separator: ", "))")
         }
