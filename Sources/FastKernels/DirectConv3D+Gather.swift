@@ -31,6 +31,10 @@ struct GatherPlan {
 func runGather(_ p: GatherPlan, parallel: ParallelFor) {
     let nv = p.grid.0 * p.grid.1 * p.grid.2
     if nv == 0 { return }
+    if p.vw == 8 && p.xStep.2 == 1 && p.yStep.2 == 1 && p.grid.2 >= 16 {
+        runGatherRows(p, parallel: parallel)
+        return
+    }
     let jn = p.vw == 16 ? 6 : 12
     let groups = (p.outChannels + p.vw - 1) / p.vw
     // Tiles of whole register blocks, at least ~16 tiles per thread pair so both cores stay busy; at most

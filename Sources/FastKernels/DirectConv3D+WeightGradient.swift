@@ -24,6 +24,10 @@ struct WeightGradientPlan {
 func runWeightGradient(_ p: WeightGradientPlan, parallel: ParallelFor) {
     let nv = p.grid.0 * p.grid.1 * p.grid.2
     if nv == 0 { return }
+    if p.vw == 8 && p.xStep.2 == 1 && p.grid.2 >= 16 {
+        runWeightGradientRows(p, parallel: parallel)
+        return
+    }
     let jn = p.vw == 16 ? 6 : 12
     let groups = (p.outChannels + p.vw - 1) / p.vw
     let qBlocks = (p.q + jn - 1) / jn

@@ -83,6 +83,9 @@ struct FastConv3DTests {
         (16, 32, [8, 8, 8], [3, 3, 3], [2, 2, 2], 1),    // even sizes, stride 2 as in the encoder
         (12, 24, [1, 3, 2], [3, 3, 3], [1, 1, 1], 1),    // a size-1 axis
         (7, 9, [3, 3, 2], [3, 3, 1], [1, 1, 1], 1),      // Co 9 (one 16-group, 7 empty lanes)
+        (3, 8, [3, 4, 37], [3, 3, 3], [1, 1, 1], 1),     // <= 8 channels, rows >= 16: the W-vectorised row kernels
+        (6, 5, [2, 3, 17], [3, 3, 3], [1, 1, 1], 2),     // row kernels with 5 channels (a partial block of 4) both ways
+        (8, 16, [4, 5, 40], [3, 3, 3], [2, 2, 2], 1),    // stride 2 with 8 input channels: input gradient in 8x12 blocks
     ]
 
     func shape(_ c: (Int, Int, [Int], [Int], [Int], Int)) -> Conv3DShape {
