@@ -16,6 +16,7 @@ enum BenchCommand: Command {
         [
             .segmentation,
             networkSuite,
+            convSuite,
         ]
     }
 
