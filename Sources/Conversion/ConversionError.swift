@@ -33,7 +33,9 @@ public enum ConversionError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .unknownFormat(name, known, searched):
-            let where_ = searched.isEmpty ? "" : " (spec folders searched: \(searched.joined(separator: ", ")))"
+            let where_ = searched.isEmpty
+                ? " (no conversion/ folder with a README.md beside the executable or the current folder; set SALT_CONVERSION_SPECS)"
+                : " (specs in \(searched.joined(separator: ", ")))"
             return "unknown format '\(name)'; known formats: \(known.isEmpty ? "none found" : known.joined(separator: ", "))\(where_); "
                 + "pass --spec FILE for a spec of your own"
         case let .badSpec(file, line, column, message):
