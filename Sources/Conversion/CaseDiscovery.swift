@@ -61,6 +61,7 @@ public struct CaseDiscovery {
             if !c.isLabelled {
                 switch spec.unlabelled {
                 case .skip: skipped.append(c.name); continue
+                case .keep: break
                 case .error:
                     let expected: String
                     switch (spec.layout, spec.encoding) {

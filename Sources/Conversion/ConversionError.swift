@@ -46,7 +46,7 @@ public enum ConversionError: Error, CustomStringConvertible, Equatable {
             return "case '\(name)' is matched by two files, '\(first)' and '\(second)'; make the spec's pattern more specific"
         case let .missingLabel(name, image, expected):
             return "case '\(name)': no label file for image '\(image)' (expected '\(expected)'); "
-                + "restore it, or set 'unlabelled: skip' in the spec to leave such cases out"
+                + "restore it, or set 'unlabelled: skip' (leave such cases out) or 'keep' (images only) in the spec"
         case let .unknownLabelValue(name, value, file, known):
             return "case '\(name)': label value \(value) in '\(file)' is not mapped by the spec (known: \(known.map(String.init).joined(separator: ", "))); "
                 + "add it to the spec's classes"

@@ -138,13 +138,17 @@ public enum Converter {
         // Label values on the image grid.
         var labels: [UInt8]
         var declared = Set(spec.classes.indices)
-        switch spec.encoding {
-        case .values:
+        let encoding = c.isLabelled ? spec.encoding : nil
+        switch encoding {
+        case nil:   // `unlabelled: keep`: an image only
+            labels = [UInt8](repeating: 0, count: image.voxels.count)
+            declared = []
+        case .values?:
             let file = c.label!
             let label = try read(file, caseName: c.name)
             try checked(label, file)
             labels = try mapping.apply(mapping.valueTable(), to: label.voxels, caseName: c.name, file: file)
-        case .labelTable, .datasetJSONNames:
+        case .labelTable?, .datasetJSONNames?:
             let file = c.label!
             let label = try read(file, caseName: c.name)
             try checked(label, file)
@@ -161,7 +165,7 @@ public enum Converter {
             let (lut, named) = try mapping.namedTable(names, caseName: c.name, file: file)
             declared = named
             labels = try mapping.apply(lut, to: label.voxels, caseName: c.name, file: file)
-        case .structureMasks:
+        case .structureMasks?:
             labels = [UInt8](repeating: 0, count: image.voxels.count)
             declared = [0]
             // Later classes win where masks overlap (TotalSegmentator's combine_masks does the same).
@@ -176,7 +180,7 @@ public enum Converter {
         }
 
         // Body mask: 0 inside the body becomes "body"; 0 outside stays 0 ("background").
-        if let bodyValue {
+        if let bodyValue, c.isLabelled {
             let axes = Orientation.axes(of: image.affine)
             let axial = axes.firstIndex { $0?.worldAxis == 2 } ?? 2
             let body = BodyMask.compute(voxels: image.voxels, shape: image.shape, axialAxis: axial, threshold: options.bodyThreshold)
@@ -212,13 +216,15 @@ public enum Converter {
         let imageOut = folder + "/images/" + c.name + ".nii.gz", labelOut = folder + "/labels/" + c.name + ".nii.gz"
         do {
             try Volume(shape: shape, voxels: imageVoxels, affine: affine, datatype: type).write(to: imageOut)
-            try Volume(shape: shape, voxels: labels.map(Float.init), affine: affine, datatype: .uint8).write(to: labelOut)
+            if c.isLabelled {
+                try Volume(shape: shape, voxels: labels.map(Float.init), affine: affine, datatype: .uint8).write(to: labelOut)
+            }
         } catch {
             throw ConversionError.output(path: imageOut, detail: "case '\(c.name)': \(error)")
         }
         if options.previews {
             try? fm.createDirectory(atPath: staging + "/previews", withIntermediateDirectories: true)
-            let p = Preview.render(image: imageVoxels, labels: labels, shape: shape, affine: affine.m)
+            let p = Preview.render(image: imageVoxels, labels: c.isLabelled ? labels : nil, shape: shape, affine: affine.m)
             try PNGWriter.write(width: p.width, height: p.height, rgb: p.rgb, to: staging + "/previews/" + c.name + ".png")
         }
         var counts = [Int](repeating: 0, count: 256)

@@ -145,7 +145,7 @@ private struct SpecReader {
         if let c = m["case-name"] { spec.caseName = try string(c, "case-name") }
         if let u = m["unlabelled"] {
             let s = try string(u, "unlabelled")
-            guard let v = UnlabelledPolicy(rawValue: s) else { throw fail(u, "unlabelled must be error or skip, found '\(s)'") }
+            guard let v = UnlabelledPolicy(rawValue: s) else { throw fail(u, "unlabelled must be error, skip or keep, found '\(s)'") }
             spec.unlabelled = v
         }
         if let p = m["prune-unannotated"] { spec.pruneUnannotated = try bool(p, "prune-unannotated") }

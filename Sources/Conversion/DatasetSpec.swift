@@ -102,6 +102,8 @@ public enum UnlabelledPolicy: String, Equatable, Sendable {
     case error
     /// Cases without a label (KiTS19's test cases, MSD's imagesTs) are left out and counted in the summary.
     case skip
+    /// Cases without a label are converted as images only (no file in labels/): inputs for prediction.
+    case keep
 }
 
 /// How a case gets its split. Applied in order: a `--split` override, `tokens` (from `{split}` in the
