@@ -9,6 +9,7 @@ public enum Salt {
     static let commands: [any Command.Type] = [
         BenchCommand.self,
         InfoCommand.self,
+        ConvertCommand.self,
     ]
 
     static var overview: String {
