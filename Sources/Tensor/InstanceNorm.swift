@@ -70,7 +70,7 @@ public enum InstanceNorm {
                                leakySlope: Float? = nil) -> (output: Tensor, statistics: Statistics) {
         check(x, weight, bias)
         let (n, c) = (x.shape[0], x.shape[1]), m = x.count / max(1, n * c)
-        let y = Tensor(shape: x.shape)
+        let y = Tensor(uninitializedShape: x.shape)
         let mean = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * c)
         let inv = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * c)
         defer { mean.deallocate(); inv.deallocate() }
@@ -117,7 +117,7 @@ public enum InstanceNorm {
                                 leakyOutput: Tensor? = nil, leakySlope: Float = LeakyReLU.slope) -> (input: Tensor, weight: Tensor, bias: Tensor) {
         precondition(gy.shape == x.shape, "InstanceNorm backward: gradOutput \(gy.shape) != x \(x.shape)")
         let (n, c) = (x.shape[0], x.shape[1]), m = x.count / max(1, n * c)
-        let gx = Tensor(shape: x.shape)
+        let gx = Tensor(uninitializedShape: x.shape)
         let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * n * c)
         defer { sums.deallocate() }
         Parallel.forRanges(n * c) { range in
