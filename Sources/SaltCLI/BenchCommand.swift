@@ -14,7 +14,9 @@ enum BenchCommand: Command {
     /// Every suite; each Bench+<Suite>.swift file adds its entry here.
     static var suites: [BenchSuite] {
         [
+            .segmentation,
             networkSuite,
+            convSuite,
         ]
     }
 
