@@ -145,6 +145,25 @@ struct FastConv3DTests {
         #expect(ddb < 1e-5, "bias gradient \(s)")
     }
 
+    /// Padded scratch volumes are reused between calls: a small convolution after a larger one (whose
+    /// leftover values fill the buffer) must give exactly the same result as before it.
+    @Test func reusedScratchDoesNotLeak() throws {
+        try #require(CPUFeatures.hasAVX2FMA)
+        let small = Conv3DShape(batch: 1, inChannels: 3, outChannels: 16, input: [3, 4, 5], kernel: [3, 3, 3], stride: [1, 1, 1], padding: [1, 1, 1])
+        let big = Conv3DShape(batch: 1, inChannels: 4, outChannels: 8, input: [9, 9, 9], kernel: [3, 3, 3], stride: [1, 1, 1], padding: [1, 1, 1])
+        var rng = SplitMix64(state: 7)
+        let x = rng.floats(small.inChannels * small.inputVoxels), w = rng.floats(small.outChannels * small.inChannels * 27)
+        let bx = [Float](repeating: 1e6, count: big.inChannels * big.inputVoxels), bw = rng.floats(big.outChannels * big.inChannels * 27)
+        var y1 = [Float](repeating: 0, count: small.outChannels * small.outputVoxels), y2 = y1
+        var by = [Float](repeating: 0, count: big.outChannels * big.outputVoxels)
+        DirectConv3D.forward(small, x: x, weight: w, bias: nil, y: &y1, parallel: serialFor)
+        DirectConv3D.forward(big, x: bx, weight: bw, bias: nil, y: &by, parallel: serialFor)
+        DirectConv3D.forward(small, x: x, weight: w, bias: nil, y: &y2, parallel: serialFor)
+        #expect(y1 == y2)
+        let diff = maxScaledDifference(y1.map(Double.init), PlainConv3D.forward(small, x, w, nil))
+        #expect(diff < 1e-5)
+    }
+
     /// One case small enough to work out by hand: a 1x1x3 input, one 1x1x3 kernel [1, 2, 3], padding 1,
     /// bias 10: y = [10 + 2*1 + 3*2, 10 + 1*1 + 2*2 + 3*4, 10 + 1*2 + 2*4] = [18, 27, 20].
     @Test func handWorkedExample() throws {
