@@ -31,7 +31,7 @@ struct GatherPlan {
 func runGather(_ p: GatherPlan, parallel: ParallelFor) {
     let nv = p.grid.0 * p.grid.1 * p.grid.2
     if nv == 0 { return }
-    if p.vw == 8 && p.xStep.2 == 1 && p.yStep.2 == 1 && p.grid.2 >= 16 {
+    if p.vw == 8 && p.xStep.2 == 1 && p.grid.2 >= 16 {
         runGatherRows(p, parallel: parallel)
         return
     }

@@ -17,6 +17,10 @@
 //   channels x 6 (ci, k) pairs) stay in registers while the loop runs over voxels.
 // Threads: each pass cuts its work into independent items and hands them to the caller's `ParallelFor`.
 
+#if canImport(Glibc)
+import Glibc   // pthread_mutex for ScratchPool
+#endif
+
 /// The shape of one convolution. Spatial triples are (D, H, W).
 public struct Conv3DShape: Equatable, CustomStringConvertible {
     public var batch: Int
@@ -69,19 +73,15 @@ public enum DirectConv3D {
         let padded = PaddedVolume(channels: s.inChannels, size: s.input, low: lo, high: hi)
         defer { padded.deallocate() }
 
-        // Weights packed [g][ci][tap][lane], co = g * vw + lane, zero past Co.
+        // Weights packed [g][ci][tap][lane], co = g * vw + lane, zero past Co (Scratch starts zeroed).
         let wp = Scratch<Float>(count: groups * s.inChannels * t * vw)
         defer { wp.deallocate() }
-        for g in 0..<groups {
-            for ci in 0..<s.inChannels {
-                for k in 0..<t {
-                    let dst = wp.p + ((g * s.inChannels + ci) * t + k) * vw
-                    for lane in 0..<vw {
-                        let co = g * vw + lane
-                        dst[lane] = co < s.outChannels ? weight[(co * s.inChannels + ci) * t + k] : 0
-                    }
-                }
-            }
+        let (cin, cout) = (s.inChannels, s.outChannels)
+        parallel(cout) { co in
+            let g = co / vw, lane = co % vw
+            let src = weight + co * cin * t
+            let dst = wp.p + g * cin * t * vw + lane
+            for j in 0..<(cin * t) { dst[j * vw] = src[j] }
         }
         let bp = Scratch<Float>(count: groups * vw)
         defer { bp.deallocate() }
@@ -174,12 +174,14 @@ public enum DirectConv3D {
                 for (kd, dd) in ad.taps { for (kh, dh) in ah.taps { for (kw, dw) in aw.taps {
                     tapOffsets.p[j] = padded.offset(dd + lo[0], dh + lo[1], dw + lo[2])
                     let k = (kd * s.kernel[1] + kh) * s.kernel[2] + kw
-                    for g in 0..<groups {
+                    let jj = j
+                    parallel(groups) { g in
                         for o in 0..<co {
-                            let dst = wp.p + ((g * co + o) * tc + j) * vw
+                            let dst = wp.p + ((g * co + o) * tc + jj) * vw
+                            let src = weight + o * ci * t + k
                             for lane in 0..<vw {
                                 let c = g * vw + lane
-                                dst[lane] = c < ci ? weight[(o * ci + c) * t + k] : 0
+                                dst[lane] = c < ci ? src[c * t] : 0
                             }
                         }
                     }
@@ -234,9 +236,10 @@ public enum DirectConv3D {
                 acc: acc.p)
             runWeightGradient(plan, parallel: parallel)
         }
-        for o in 0..<co {
+        parallel(co) { o in
             let g = o / vw, lane = o % vw
-            for j in 0..<q { dw[o * q + j] = acc.p[(g * q + j) * vw + lane] }
+            let src = acc.p + g * q * vw + lane
+            for j in 0..<q { dw[o * q + j] = src[j * vw] }
         }
         if let db {
             let nv = s.outputVoxels
@@ -287,7 +290,9 @@ struct Scratch<T> {
 }
 
 /// A [C, D + lo + hi, H + lo + hi, W + lo + hi] copy of a volume with a zero halo. Slack past the end
-/// lets micro-kernels read a few floats beyond the last voxel harmlessly.
+/// lets micro-kernels read a few floats beyond the last voxel harmlessly. The memory comes from
+/// `ScratchPool`, so a training loop does not page-fault a fresh buffer for every layer; `fill` writes
+/// every element (halo zeros and interior), so reused memory needs no clearing.
 struct PaddedVolume {
     let channels: Int
     let size: [Int]
@@ -295,6 +300,8 @@ struct PaddedVolume {
     let dims: [Int]
     let rowStride: Int, planeStride: Int, channelStride: Int
     let p: UnsafeMutablePointer<Float>
+    let capacity: Int
+    static let slack = 64
 
     init(channels: Int, size: [Int], low: [Int], high: [Int]) {
         self.channels = channels; self.size = size; self.low = low
@@ -302,26 +309,65 @@ struct PaddedVolume {
         rowStride = dims[2]
         planeStride = dims[1] * dims[2]
         channelStride = dims[0] * planeStride
-        let count = channels * channelStride + 64
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
-        raw.initializeMemory(as: Float.self, repeating: 0, count: count)
-        p = raw.bindMemory(to: Float.self, capacity: count)
+        (p, capacity) = ScratchPool.shared.take(channels * channelStride + Self.slack)
+        (p + channels * channelStride).initialize(repeating: 0, count: Self.slack)
     }
 
     @inline(__always) func offset(_ d: Int, _ h: Int, _ w: Int) -> Int { d * planeStride + h * rowStride + w }
 
-    /// Copies a [C, D, H, W] volume into the interior; the halo stays zero from init.
+    /// Writes a [C, D, H, W] volume into the interior and zeros into the halo.
     func fill(from src: UnsafePointer<Float>, parallel: ParallelFor) {
         let (d, h, w) = (size[0], size[1], size[2])
-        let items = channels * d
         let me = self
-        parallel(items) { item in
-            let c = item / d, z = item % d
+        let (lw, hw) = (low[2], dims[2] - low[2] - w)
+        parallel(channels * dims[0]) { item in
+            let c = item / me.dims[0], pz = item % me.dims[0]
+            let plane = me.p + c * me.channelStride + pz * me.planeStride
+            let z = pz - me.low[0]
+            if z < 0 || z >= d { plane.update(repeating: 0, count: me.planeStride); return }
             let s = src + (c * d + z) * h * w
-            let dst = me.p + c * me.channelStride + me.offset(z + me.low[0], me.low[1], me.low[2])
-            for y in 0..<h { (dst + y * me.rowStride).update(from: s + y * w, count: w) }
+            for py in 0..<me.dims[1] {
+                let row = plane + py * me.rowStride
+                let y = py - me.low[1]
+                if y < 0 || y >= h { row.update(repeating: 0, count: me.rowStride); continue }
+                if lw > 0 { row.update(repeating: 0, count: lw) }
+                (row + lw).update(from: s + y * w, count: w)
+                if hw > 0 { (row + lw + w).update(repeating: 0, count: hw) }
+            }
         }
     }
 
-    func deallocate() { p.deallocate() }
+    func deallocate() { ScratchPool.shared.give(p, capacity: capacity) }
+}
+
+/// Keeps the last released scratch buffer for the next pass (the largest padded volume of a network,
+/// e.g. 241 MB at SALT's default level 0, stays allocated for the life of the process).
+final class ScratchPool: @unchecked Sendable {
+    static let shared = ScratchPool()
+    private var lock = pthread_mutex_t()
+    private var cached: (UnsafeMutablePointer<Float>, Int)?
+
+    init() { pthread_mutex_init(&lock, nil) }
+
+    /// A buffer of at least `count` floats (uninitialised contents) and its capacity.
+    func take(_ count: Int) -> (UnsafeMutablePointer<Float>, Int) {
+        pthread_mutex_lock(&lock)
+        let c = cached
+        if let c, c.1 >= count { cached = nil }
+        pthread_mutex_unlock(&lock)
+        if let c, c.1 >= count { return c }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        return (raw.bindMemory(to: Float.self, capacity: max(count, 1)), max(count, 1))
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>, capacity: Int) {
+        pthread_mutex_lock(&lock)
+        var free: UnsafeMutablePointer<Float>? = p
+        if cached == nil || cached!.1 < capacity {
+            free = cached?.0
+            cached = (p, capacity)
+        }
+        pthread_mutex_unlock(&lock)
+        free.map { UnsafeMutableRawPointer($0).deallocate() }
+    }
 }
