@@ -8,6 +8,10 @@ public enum Salt {
     /// Every subcommand, in the order `salt --help` lists them.
     static let commands: [any Command.Type] = [
         BenchCommand.self,
+        RunCommand.self,
+        StatusCommand.self,
+        DagCommand.self,
+        GcCommand.self,
     ]
 
     static var overview: String {
