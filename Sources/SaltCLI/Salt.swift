@@ -11,6 +11,10 @@ public enum Salt {
         InfoCommand.self,
         ConvertCommand.self,
         TreeCommand.self,
+        RunCommand.self,
+        StatusCommand.self,
+        DagCommand.self,
+        GcCommand.self,
     ]
 
     static var overview: String {
