@@ -177,3 +177,29 @@ extension DynUNet {
         return y
     }
 }
+
+extension DynUNet {
+    /// Dense multiply-accumulates of every convolution (including transposed and 1x1x1) in one forward
+    /// pass of one sample of the given spatial size: for benchmarks' achieved GFLOP/s.
+    public func forwardMACs(spatial: [Int]) -> Double {
+        let c = configuration
+        var sizes: [[Int]] = [], cur = spatial
+        for s in c.strides { cur = zip(cur, s).map { $0 / $1 }; sizes.append(cur) }
+        func vox(_ l: Int) -> Double { Double(sizes[l].reduce(1, *)) }
+        func kvol(_ l: Int) -> Double { Double(c.kernels[l].reduce(1, *)) }
+        func res(_ b: UnetResBlock, _ l: Int) -> Double {
+            let ci = Double(b.conv1.weight.shape[1]), co = Double(b.conv1.weight.shape[0])
+            return vox(l) * co * (ci + co) * kvol(l) + (b.conv3 == nil ? 0 : vox(l) * co * ci)
+        }
+        var total = res(inputBlock, 0) + res(bottleneck, c.levels - 1)
+        for (i, d) in downsamples.enumerated() { total += res(d, i + 1) }
+        for level in 1..<c.levels {
+            let ci = Double(c.filters[level]), co = Double(c.filters[level - 1])
+            total += vox(level) * ci * co * Double(c.strides[level].reduce(1, *))
+            total += vox(level - 1) * co * 3 * co * kvol(level)
+        }
+        total += vox(0) * Double(c.outChannels * c.filters[0])
+        for (k, _) in deepSupervisionHeads.enumerated() { total += vox(k + 1) * Double(c.outChannels * c.filters[k + 1]) }
+        return total
+    }
+}

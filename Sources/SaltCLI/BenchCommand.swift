@@ -15,6 +15,8 @@ enum BenchCommand: Command {
     static var suites: [BenchSuite] {
         [
             .segmentation,
+            networkSuite,
+            convSuite,
         ]
     }
 
@@ -25,8 +27,8 @@ enum BenchCommand: Command {
     }
 
     static func run(_ arguments: inout Arguments) throws -> Int32 {
-        let positional = try arguments.positionalsPeek()
-        guard let name = positional.first, let suite = suites.first(where: { $0.name == name }) else {
+        // Not positionalsPeek(): it rejects the suite's own options, which are still unread here.
+        guard let name = arguments.firstPositionalPeek(), let suite = suites.first(where: { $0.name == name }) else {
             throw UsageError("salt bench: name a suite: \(suites.map(\.name).joined(separator: ", "))")
         }
         arguments.consumeFirstPositional()

@@ -167,6 +167,7 @@ public enum Conv3D {
 
     /// The fast forward: vol2col + sgemm per chunk of output rows; must agree with `referenceForward`.
     public static func forward(_ x: Tensor, weight w: Tensor, bias: Tensor?, stride: [Int], padding: [Int]) -> Tensor {
+        if fastKernelsEnabled { return fastForward(x, weight: w, bias: bias, stride: stride, padding: padding) }
         checkShapes(x, w, stride, padding)
         let g = Geometry(x, w, stride, padding)
         let (n, co) = (x.shape[0], w.shape[0])
@@ -204,6 +205,7 @@ public enum Conv3D {
     /// with `referenceBackward`.
     public static func backward(_ x: Tensor, weight w: Tensor, gradOutput gy: Tensor, stride: [Int], padding: [Int],
                                 needInputGradient: Bool) -> (input: Tensor?, weight: Tensor, bias: Tensor) {
+        if fastKernelsEnabled { return fastBackward(x, weight: w, gradOutput: gy, stride: stride, padding: padding, needInputGradient: needInputGradient) }
         checkShapes(x, w, stride, padding)
         let g = Geometry(x, w, stride, padding)
         let (n, co) = (x.shape[0], w.shape[0])
