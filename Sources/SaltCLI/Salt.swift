@@ -9,6 +9,7 @@ public enum Salt {
     static let commands: [any Command.Type] = [
         BenchCommand.self,
         ConvertCommand.self,
+        TreeCommand.self,
     ]
 
     static var overview: String {
