@@ -115,7 +115,7 @@ enum LibNIfTI {
         defer { Xznzclose(&fpVar) }
         var bytes = [UInt8](repeating: 0, count: 540)
         let got = bytes.withUnsafeMutableBytes { znzread($0.baseAddress, 1, 540, fp) }
-        if got == size_t.max {
+        if got < 0 {
             throw NIfTIError.corruptCompression(path: path, detail: "znzread could not decompress the header")
         }
         func int32(_ at: Int, bigEndian: Bool) -> Int {
@@ -234,7 +234,7 @@ enum LibNIfTI {
         while done < byteCount {
             let want = min(block, byteCount - done)
             let got = znzread(buffer.baseAddress! + done, 1, want, fp)
-            if got == size_t.max {
+            if got < 0 {
                 throw NIfTIError.corruptCompression(path: path, detail: "znzread failed after \(done) of \(byteCount) voxel bytes")
             }
             done += got
@@ -243,11 +243,40 @@ enum LibNIfTI {
             }
         }
         if gz {
-            var extra: UInt8 = 0
-            if znzread(&extra, 1, 1, fp) == size_t.max {
-                throw NIfTIError.corruptCompression(path: path, detail: "the voxel data decompressed but the gzip stream ends badly (cut short, or its CRC does not match)")
+            // Read to the end so zlib reaches the trailer and checks its CRC; zlib reports a stream
+            // cut short only through gzerror (which znzlib does not expose), so also compare the
+            // trailer's ISIZE with the bytes we got.
+            var trailing = 0
+            var scratch = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let got = scratch.withUnsafeMutableBytes { znzread($0.baseAddress, 1, $0.count, fp) }
+                if got < 0 {
+                    throw NIfTIError.corruptCompression(path: path, detail: "the voxel data decompressed but the gzip stream ends badly (its CRC does not match)")
+                }
+                trailing += got
+                if got < scratch.count { break }
+            }
+            if let (isize, multiMember) = gzipTrailer(path), !multiMember,
+               isize != UInt32(truncatingIfNeeded: offset + byteCount + trailing) {
+                throw NIfTIError.corruptCompression(path: path, detail: "the gzip stream is cut short (its trailer is missing or damaged: it records \(isize) bytes, the stream held \(offset + byteCount + trailing))")
             }
         }
+    }
+
+    /// The ISIZE field (uncompressed length mod 2^32) at the end of a gzip file, and whether the file
+    /// is BGZF (FEXTRA set: many gzip members, so the last ISIZE covers only the last member).
+    private static func gzipTrailer(_ path: String) -> (UInt32, Bool)? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }  // closing a read-only handle cannot lose data
+        let head = handle.readData(ofLength: 4)
+        guard head.count == 4 else { return nil }
+        let multiMember = head[head.startIndex + 3] & 0x04 != 0
+        let size = handle.seekToEndOfFile()
+        guard size >= 18 else { return (0, multiMember) }
+        handle.seek(toFileOffset: size - 4)
+        let tail = [UInt8](handle.readData(ofLength: 4))
+        guard tail.count == 4 else { return nil }
+        return (UInt32(tail[0]) | UInt32(tail[1]) << 8 | UInt32(tail[2]) << 16 | UInt32(tail[3]) << 24, multiMember)
     }
 
     // MARK: Writing
@@ -322,7 +351,7 @@ enum LibNIfTI {
                 let want = min(block, bytes.count - done)
                 let wrote = znzwrite(bytes.baseAddress! + done, 1, want, fp)
                 guard wrote == want else {
-                    throw NIfTIError.writeFailed(path: path, function: "znzwrite", detail: "wrote \(done + (wrote == size_t.max ? 0 : wrote)) of \(bytes.count) bytes of the \(what) (\(String(cString: strerror(errno))))")
+                    throw NIfTIError.writeFailed(path: path, function: "znzwrite", detail: "wrote \(done + (wrote < 0 ? 0 : wrote)) of \(bytes.count) bytes of the \(what) (\(String(cString: strerror(errno))))")
                 }
                 done += want
             }

@@ -8,6 +8,7 @@ public enum Salt {
     /// Every subcommand, in the order `salt --help` lists them.
     static let commands: [any Command.Type] = [
         BenchCommand.self,
+        InfoCommand.self,
         ConvertCommand.self,
         TreeCommand.self,
     ]
