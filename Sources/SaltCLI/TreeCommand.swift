@@ -7,6 +7,7 @@ enum TreeCommand: Command {
     static let summary = "Show the merged label tree of a data root; write it as JSON and colour tables"
     static let help = """
     Usage: salt tree DATA_DIR [--output-dir DIR] [--dataset DIR ...]
+           salt tree --data-dir DATA_DIR ...      (the form a pipeline's `uses: tree` stage runs)
 
     Finds every dataset under DATA_DIR in SALT's layout (<dataset>/labels.txt, <dataset>/tree-labels.txt,
     optional <dataset>/{train,val,test}/{images,labels}/*.nii.gz, and DATA_DIR/tree-additional-labels.txt
@@ -33,7 +34,7 @@ enum TreeCommand: Command {
     static func run(_ arguments: inout Arguments) throws -> Int32 {
         let output = try arguments.option("--output-dir")
         let datasets = try arguments.options("--dataset")
-        let positional = try arguments.positionals()
+        let positional = try arguments.options("--data-dir") + arguments.positionals()
         guard positional.count <= 1, !(positional.isEmpty && datasets.isEmpty) else {
             throw UsageError("salt tree: give one DATA_DIR (or --dataset folders); see 'salt tree --help'")
         }
