@@ -14,6 +14,7 @@ enum BenchCommand: Command {
     /// Every suite; each Bench+<Suite>.swift file adds its entry here.
     static var suites: [BenchSuite] {
         [
+            LabelsBench.suite,
         ]
     }
 
