@@ -75,6 +75,18 @@ public struct SaltLoss: Sendable {
         compute(logits: logits, targets: SaltLoss.classIndices(targets), annotated: annotated, gradient: gradient)
     }
 
+    /// Loss from probabilities with targets as a float tensor of class indices.
+    public func compute(probabilities: Tensor, targets: Tensor, annotated: [[Bool]], gradient: Bool = true,
+                        gradientInto: Tensor? = nil) -> Result {
+        compute(probabilities: probabilities, targets: SaltLoss.classIndices(targets), annotated: annotated,
+                gradient: gradient, gradientInto: gradientInto)
+    }
+
+    /// One annotated mask for every sample.
+    public func compute(logits: Tensor, targets: [UInt8], annotated: [Bool], gradient: Bool = true) -> Result {
+        compute(logits: logits, targets: targets, annotated: [annotated], gradient: gradient)
+    }
+
     /// Float class indices -> bytes (values are rounded; anything outside 0...255 becomes 255).
     public static func classIndices(_ t: Tensor) -> [UInt8] {
         (0..<t.count).map { i in
