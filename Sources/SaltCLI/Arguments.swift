@@ -118,6 +118,15 @@ public struct Arguments {
         return try copy.positionals()
     }
 
+    /// The first positional argument not yet read, without consuming it; options are skipped (so call
+    /// it for a leading subcommand word, before options with values could be mistaken for it).
+    public func firstPositionalPeek() -> String? {
+        for i in 0..<tokens.count where !consumed.contains(i) && !(i < afterDashDash && tokens[i].hasPrefix("-")) {
+            return tokens[i]
+        }
+        return nil
+    }
+
     /// Consumes the first positional argument (a sub-subcommand word such as a bench suite).
     public mutating func consumeFirstPositional() {
         for i in 0..<tokens.count where !consumed.contains(i) && !(i < afterDashDash && tokens[i].hasPrefix("-")) {

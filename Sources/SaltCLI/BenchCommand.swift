@@ -14,6 +14,10 @@ enum BenchCommand: Command {
     /// Every suite; each Bench+<Suite>.swift file adds its entry here.
     static var suites: [BenchSuite] {
         [
+            .segmentation,
+            networkSuite,
+            convSuite,
+            .nifti,
             LabelsBench.suite,
         ]
     }
@@ -25,8 +29,8 @@ enum BenchCommand: Command {
     }
 
     static func run(_ arguments: inout Arguments) throws -> Int32 {
-        let positional = try arguments.positionalsPeek()
-        guard let name = positional.first, let suite = suites.first(where: { $0.name == name }) else {
+        // Not positionalsPeek(): it rejects the suite's own options, which are still unread here.
+        guard let name = arguments.firstPositionalPeek(), let suite = suites.first(where: { $0.name == name }) else {
             throw UsageError("salt bench: name a suite: \(suites.map(\.name).joined(separator: ", "))")
         }
         arguments.consumeFirstPositional()

@@ -8,7 +8,14 @@ public enum Salt {
     /// Every subcommand, in the order `salt --help` lists them.
     static let commands: [any Command.Type] = [
         BenchCommand.self,
+        InfoCommand.self,
+        ConvertCommand.self,
         TreeCommand.self,
+        RunCommand.self,
+        StatusCommand.self,
+        DagCommand.self,
+        GcCommand.self,
+        EvaluateCommand.self,
     ]
 
     static var overview: String {
