@@ -18,6 +18,7 @@ enum BenchCommand: Command {
             networkSuite,
             convSuite,
             .nifti,
+            LabelsBench.suite,
         ]
     }
 
