@@ -88,7 +88,9 @@ struct FastConv3DTests {
         (7, 9, [3, 3, 2], [3, 3, 1], [1, 1, 1], 1),      // Co 9 (one 16-group, 7 empty lanes)
         (3, 8, [3, 4, 37], [3, 3, 3], [1, 1, 1], 1),     // <= 8 channels, rows >= 16: the W-vectorised row kernels
         (6, 5, [2, 3, 17], [3, 3, 3], [1, 1, 1], 2),     // row kernels with 5 channels (a partial block of 4) both ways
-        (8, 16, [4, 5, 40], [3, 3, 3], [2, 2, 2], 1),    // stride 2 with 8 input channels: input gradient in 8x12 blocks
+        (8, 16, [4, 5, 40], [3, 3, 3], [2, 2, 2], 1),    // stride 2 with 8 input channels: input gradient rows with strided stores
+        (10, 20, [5, 6, 7], [1, 1, 1], [2, 2, 2], 2),    // 1x1x1 stride 2, 16-wide groups: reads the input without a copy
+        (80, 20, [3, 4, 5], [3, 3, 3], [1, 1, 1], 1),    // 80 channels x 27 taps > one L2-sized chunk (75): chunked sums
     ]
 
     func shape(_ c: (Int, Int, [Int], [Int], [Int], Int)) -> Conv3DShape {
