@@ -10,6 +10,7 @@ public enum Salt {
         BenchCommand.self,
         InfoCommand.self,
         ConvertCommand.self,
+        PredictCommand.self,
         EvaluateCommand.self,
     ]
 
