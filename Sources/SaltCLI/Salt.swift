@@ -15,6 +15,7 @@ public enum Salt {
         StatusCommand.self,
         DagCommand.self,
         GcCommand.self,
+        PredictCommand.self,
         EvaluateCommand.self,
     ]
 

@@ -100,7 +100,7 @@ public struct Evaluator {
         let classes = try reference.dataset.classMap(labels, caseName: name, file: reference.label.path)
         let nodes = reference.dataset.annotatedClasses
             .filter { options.includeBackground || tree.paths[$0] != ["background"] }
-            .map { node in EvaluatedNode(index: node, name: tree.classNames[node], members: (0..<256).map { $0 < tree.count && tree.isInSubtree($0, of: node) }) }
+            .map { node in EvaluatedNode(index: node, name: tree.classNames[node], members: NodeMask.table(node: node, tree: tree)) }
         let metrics = CaseEvaluation.evaluate(prediction: predictedClasses, reference: classes, shape: labels.shape,
                                               spacing: labels.spacing, nodes: nodes, tolerances: options.tolerances)
         return zip(nodes, metrics).map {
