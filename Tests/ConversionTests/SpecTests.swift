@@ -6,14 +6,12 @@ import TestSupport
 
 @Suite struct SpecTests {
     @Test func everySpecInConversionLoads() throws {
-        let root = try Fixture.catalogue("totalseg", [("background", "-"), ("liver", "body,abdominal_cavity,liver")])
-        defer { try? FileManager.default.removeItem(atPath: root) }
         let library = SpecLibrary(folders: [Fixture.specs])
         let expected = ["ctorg", "dicom", "flare22", "heart-mask", "kits19", "kits21", "kits23", "labeltable", "lits", "msd",
                         "saros", "totalsegmentator", "word"]
         #expect(library.known == expected)
         for name in library.known {
-            let spec = try DatasetSpec.load(file: try library.file(for: name), repositoryRoot: root)
+            let spec = try DatasetSpec.load(file: try library.file(for: name))
             #expect(spec.name == name)
             #expect(!spec.summary.isEmpty, "spec \(name) has no summary")
             #expect(spec.classes.first?.name == "background", "spec \(name): value 0 should be background")
@@ -23,21 +21,29 @@ import TestSupport
         #expect(saros.classes[7].path == "body,thoracic_cavity,mediastinum,pericardium")
         #expect(saros.split.csv?.values["fold-5"] == .val)
         let lits = try Fixture.spec("lits")
-        #expect(lits.classes[1].sourceValues == [1, 2])
+        #expect(lits.classes.map(\.path) == (try Fixture.lines(Shared.repositoryRoot.path + "/labels/lits/tree-labels.txt")))
         #expect(lits.fixes.headerToleranceMM == 1.0)
         #expect(lits.caseName == "lits_{case:3}")
-        let ts = try Fixture.spec("totalsegmentator", root: root)
+        let ts = try Fixture.spec("totalsegmentator")
         #expect(ts.encoding == .structureMasks(pattern: "{case}/segmentations/{structure}.nii.gz"))
-        #expect(ts.classes.map(\.name) == ["background", "liver"])
+        #expect(ts.classes.count == 118 && ts.classes[5].name == "liver" && ts.classes[5].sourceValues == [5])
+        // classes-from resolves against the given repository root.
+        let root = try Fixture.catalogue("totalseg", [("background", "-"), ("liver", "body,abdominal_cavity,liver")])
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        #expect(try Fixture.spec("totalsegmentator", root: root).classes.map(\.name) == ["background", "liver"])
     }
 
-    /// The spec files agree with SALT's own label files wherever SALT ships one (same paths, in order).
+    /// The spec files agree with SALT's own label files and the repository's labels/ (same paths, in order).
     @Test func specsMatchSALTLabelFiles() throws {
-        for (spec, salt) in [("saros", "saros"), ("word", "word"), ("ctorg", "ctorg"), ("flare22", "flare22")] {
-            let s = try Fixture.spec(spec)
-            let paths = try Fixture.lines(Shared.path("data/salt-labels/\(salt)/tree-labels.txt"))
-            #expect(s.classes.map(\.path) == Array(paths.prefix(s.classes.count)), "spec \(spec) vs salt-labels/\(salt)")
+        for name in ["saros", "word", "ctorg", "flare22"] {
+            let s = try Fixture.spec(name)
+            let salt = try Fixture.lines(Shared.path("data/salt-labels/\(name)/tree-labels.txt"))
+            #expect(s.classes.map(\.path) == Array(salt.prefix(s.classes.count)), "spec \(name) vs salt-labels/\(name)")
+            let repo = try Fixture.lines(Shared.repositoryRoot.path + "/labels/\(name)/tree-labels.txt")
+            #expect(s.classes.map(\.path) == Array(repo.prefix(s.classes.count)), "spec \(name) vs labels/\(name)")
         }
+        let kits = try Fixture.lines(Shared.repositoryRoot.path + "/labels/kits/tree-labels.txt")
+        #expect(try Fixture.spec("kits19").classes.map(\.path) == Array(kits.prefix(3)))
     }
 
     @Test func unknownFormatListsKnownOnes() throws {
