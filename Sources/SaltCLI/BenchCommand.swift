@@ -17,6 +17,7 @@ enum BenchCommand: Command {
             .segmentation,
             networkSuite,
             convSuite,
+            runnerSuite,
         ]
     }
 
