@@ -19,6 +19,7 @@ enum BenchCommand: Command {
             convSuite,
             .nifti,
             LabelsBench.suite,
+            runnerSuite,
         ]
     }
 

@@ -73,6 +73,38 @@ import TestSupport
         #expect(try ws.run(executable: fake).upToDate == ["conv", "use"])
     }
 
+    @Test func ctrlCStopsTheRunningStageAndRecordsNothing() throws {
+        guard let salt = Self.saltBinary else { Issue.record("salt executable not built"); return }
+        let ws = try TestWorkspace("sigint")
+        try ws.write("pipeline.yaml", """
+        stages:
+          slow:
+            run: echo $$ > pid.flag && echo partial > s.txt && sleep 30 && echo done > s.txt
+            outs: [s.txt]
+          after: {run: cp s.txt t.txt, deps: [s.txt], outs: [t.txt]}
+        """)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: salt)
+        process.arguments = ["run"]
+        process.currentDirectoryURL = URL(fileURLWithPath: ws.root)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        func stagePID() -> Int32? { ws.read("pid.flag").flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } }
+        var waited = 0
+        while stagePID() == nil && waited < 2000 { usleep(10_000); waited += 1 }
+        let stage = try #require(stagePID(), "the stage never started")
+        let t0 = Date()
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(t0) < 10, "salt must stop its stage rather than wait for it")
+        #expect(process.terminationStatus == 130)
+        #expect(kill(stage, 0) != 0, "the stage's shell is still running after Ctrl-C")
+        #expect(!ws.exists(".salt/state/slow.json"))
+        #expect(!ws.exists("t.txt"))
+        #expect(ws.read(".salt/lock") == "", "the lock file still names a PID after the run ended")
+    }
+
     @Test func binaryReportsAFailedStageAndItsLog() throws {
         guard let salt = Self.saltBinary else { Issue.record("salt executable not built"); return }
         let ws = try TestWorkspace("cli")
