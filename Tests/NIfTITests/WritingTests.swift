@@ -188,5 +188,7 @@ struct WritingTests {
         try Data(data).write(to: dir.appendingPathComponent("pair.img"))
         let back = try Volume.read(dir.appendingPathComponent("pair.hdr").path)
         #expect(back.voxels == volume.voxels && back.affine == Self.affine && back.header.isPair)
+        // Naming the .img finds its .hdr.
+        #expect(try Volume.read(dir.appendingPathComponent("pair.img").path).voxels == volume.voxels)
     }
 }
