@@ -33,14 +33,16 @@ enum LibNIfTI {
     static func readHeader(_ path: String) throws -> NIfTIHeader {
         _ = quiet
         try checkReadable(path)
-        let format = try sniffHeader(path)
-        return try parseHeader(path, format: format).header
+        let header = headerPath(for: path)
+        let format = try sniffHeader(header)
+        return try parseHeader(header, format: format).header
     }
 
-    private static func readHeaderAndLocateData(_ path: String, maxDimensions: Int) throws
+    private static func readHeaderAndLocateData(_ givenPath: String, maxDimensions: Int) throws
         -> (NIfTIHeader, String, Int, [Int], NIfTIDataType) {
         _ = quiet
-        try checkReadable(path)
+        try checkReadable(givenPath)
+        let path = headerPath(for: givenPath)
         let format = try sniffHeader(path)
         var imagePath = path
         if format.isPair {
@@ -84,6 +86,16 @@ enum LibNIfTI {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw NIfTIError.unreadable(path: path, reason: "permission denied")
         }
+    }
+
+    /// The header of a pair when given its `.img` (if the `.hdr` exists); otherwise the path itself.
+    static func headerPath(for path: String) -> String {
+        for (img, hdrs) in [(".img.gz", [".hdr.gz", ".hdr"]), (".img", [".hdr", ".hdr.gz"]),
+                            (".IMG.GZ", [".HDR.GZ", ".HDR"]), (".IMG", [".HDR", ".HDR.GZ"])] where path.hasSuffix(img) {
+            let base = String(path.dropLast(img.count))
+            if let found = hdrs.map({ base + $0 }).first(where: { FileManager.default.fileExists(atPath: $0) }) { return found }
+        }
+        return path
     }
 
     /// For `x.hdr` (or `x.hdr.gz`): `x.img`, `x.img.gz` (and the upper-case forms).

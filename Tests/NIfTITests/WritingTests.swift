@@ -128,7 +128,8 @@ struct WritingTests {
         #expect(back.orientation == input.orientation)
         #expect(back.header.qformCode == input.header.qformCode && back.header.sformCode == input.header.sformCode)
         #expect(back.header.quaternB == input.header.quaternB && back.header.quaternC == input.header.quaternC && back.header.quaternD == input.header.quaternD)
-        #expect(back.header.qoffsetX == input.header.qoffsetX && back.header.pixdim == input.header.pixdim)
+        #expect(back.header.qoffsetX == input.header.qoffsetX && back.header.qoffsetZ == input.header.qoffsetZ)
+        #expect(back.header.pixdim == input.header.pixdim)
         #expect(back.header.descrip == input.header.descrip && back.header.xyzUnits == input.header.xyzUnits)
         #expect(back.datatype == .uint8)
         #expect(back.voxels == mask)
@@ -188,5 +189,7 @@ struct WritingTests {
         try Data(data).write(to: dir.appendingPathComponent("pair.img"))
         let back = try Volume.read(dir.appendingPathComponent("pair.hdr").path)
         #expect(back.voxels == volume.voxels && back.affine == Self.affine && back.header.isPair)
+        // Naming the .img finds its .hdr.
+        #expect(try Volume.read(dir.appendingPathComponent("pair.img").path).voxels == volume.voxels)
     }
 }
