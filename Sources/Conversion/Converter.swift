@@ -47,7 +47,7 @@ public enum Converter {
         let pid = ProcessInfo.processInfo.processIdentifier
         let staging = outputURL.path + ".tmp-\(pid)"
         let fm = FileManager.default
-        try? fm.removeItem(atPath: staging)   // a leftover of this pid's own earlier crash
+        removeStaleStaging(of: outputURL.path)
         do {
             try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
         } catch {
@@ -60,6 +60,27 @@ public enum Converter {
         } catch {
             try? fm.removeItem(atPath: staging)
             throw error
+        }
+    }
+
+    /// Removes `<output>.tmp-<pid>` and `<output>.old-<pid>` folders left by runs that were killed (their
+    /// process no longer exists) or by this process, so a plain rerun recovers from a killed one.
+    static func removeStaleStaging(of output: String) {
+        let fm = FileManager.default
+        let parent = (output as NSString).deletingLastPathComponent, name = (output as NSString).lastPathComponent
+        let me = ProcessInfo.processInfo.processIdentifier
+        for entry in (try? fm.contentsOfDirectory(atPath: parent)) ?? [] {
+            for marker in [".tmp-", ".old-"] where entry.hasPrefix(name + marker) {
+                guard let pid = Int32(entry.dropFirst(name.count + marker.count)) else { continue }
+                // kill(pid, 0) fails with ESRCH when no such process exists.
+                if pid == me || (kill(pid, 0) != 0 && errno == ESRCH) {
+                    if marker == ".old-" && !fm.fileExists(atPath: output) {
+                        try? fm.moveItem(atPath: parent + "/" + entry, toPath: output)   // killed between the two renames
+                    } else {
+                        try? fm.removeItem(atPath: parent + "/" + entry)
+                    }
+                }
+            }
         }
     }
 

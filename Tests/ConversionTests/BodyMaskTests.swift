@@ -88,7 +88,7 @@ import TestSupport
         for p in 0..<729 { image[p] = Float(p % 9) }
         labels[4 + 9 * (4 + 9 * 4)] = 1
         let a: [[Double]] = [[-1, 0, 0, 0], [0, -1, 0, 0], [0, 0, -1, 0], [0, 0, 0, 1]]   // LPI, 1 mm
-        let p = Preview.render(image: image, labels: labels, shape: shape, affine: a)
+        let p = Preview.render(image: image, labels: labels, shape: shape, affine: a, panelSize: 9)
         #expect(p.width == 9 * 3 + 8 && p.height == 9)
         func pixel(_ x: Int, _ y: Int) -> [UInt8] { Array(p.rgb[(y * p.width + x) * 3..<(y * p.width + x) * 3 + 3]) }
         for x0 in [0, 13, 26] {

@@ -95,6 +95,18 @@ import TestSupport
         #expect(m5.contains("no row for case 's0001'"), "\(m5)")
     }
 
+    /// A run killed mid-way leaves `<output>.tmp-<pid>`; the next run clears it.
+    @Test func rerunClearsAKilledRunsLeftovers() throws {
+        let src = try Fixture.folder("e6"), parent = try Fixture.folder("e6-out"), out = parent + "/lits"
+        defer { try? FileManager.default.removeItem(atPath: src); try? FileManager.default.removeItem(atPath: parent) }
+        try litsCase(src, 0)
+        let stale = out + ".tmp-\(Int32.max - 1)"
+        try Fixture.text(stale + "/train/images/half.nii.gz", "half written")
+        try Fixture.convert(try Fixture.spec("lits"), src, out)
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(Fixture.entries(parent, prefix: "lits") == ["lits"])
+    }
+
     @Test func noCasesAndMissingTool() throws {
         let src = try Fixture.folder("e5"), out = try Fixture.folder("e5-out") + "/x"
         defer { try? FileManager.default.removeItem(atPath: src) }
