@@ -18,7 +18,7 @@ public final class Tensor: @unchecked Sendable {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let raw = BufferPool.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride)
         self.storage = raw.bindMemory(to: Float.self, capacity: max(count, 1))
         storage.initialize(repeating: 0, count: max(count, 1))
     }
@@ -29,7 +29,7 @@ public final class Tensor: @unchecked Sendable {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
         self.shape = shape
         self.count = shape.reduce(1, *)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let raw = BufferPool.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride)
         self.storage = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -44,7 +44,7 @@ public final class Tensor: @unchecked Sendable {
         values.withUnsafeBufferPointer { storage.update(from: $0.baseAddress!, count: count) }
     }
 
-    deinit { storage.deallocate() }
+    deinit { BufferPool.release(UnsafeMutableRawPointer(storage), byteCount: max(count, 1) * MemoryLayout<Float>.stride) }
 
     public var rank: Int { shape.count }
 
