@@ -10,6 +10,8 @@ public enum Salt {
         BenchCommand.self,
         InfoCommand.self,
         ConvertCommand.self,
+        TrainCommand.self,
+        ExportCommand.self,
         PredictCommand.self,
         EvaluateCommand.self,
     ]
