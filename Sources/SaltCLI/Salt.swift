@@ -7,6 +7,7 @@ public enum Salt {
 
     /// Every subcommand, in the order `salt --help` lists them.
     static let commands: [any Command.Type] = [
+    ] = [
         BenchCommand.self,
         InfoCommand.self,
         ConvertCommand.self,
@@ -15,6 +16,8 @@ public enum Salt {
         StatusCommand.self,
         DagCommand.self,
         GcCommand.self,
+        TrainCommand.self,
+        ExportCommand.self,
         PredictCommand.self,
         EvaluateCommand.self,
     ]

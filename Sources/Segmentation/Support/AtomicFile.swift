@@ -11,9 +11,7 @@ enum AtomicFile {
         let temporary = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)")
         do {
             try data.write(to: temporary)
-            if FileManager.default.fileExists(atPath: url.path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary) } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
-            }
+            try rename(temporary, to: url)
         } catch {
             try? FileManager.default.removeItem(at: temporary)  // best effort; the real error is thrown below
             throw SegmentationError.writeFailed(path: url.path, reason: error.localizedDescription)
@@ -31,12 +29,39 @@ enum AtomicFile {
 
     /// Moves a finished temporary file onto `url` (replacing an older one).
     static func commit(_ temporary: URL, to url: URL) throws {
+        do { try rename(temporary, to: url) } catch {
+            throw SegmentationError.writeFailed(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// POSIX rename: atomically replaces an existing file. (FileManager.replaceItemAt fails on Linux when
+    /// it replaces a file a second time: "The file doesn't exist".)
+    static func rename(_ from: URL, to: URL) throws {
+        if Foundation.rename(from.path, to.path) != 0 {
+            throw SegmentationError.writeFailed(path: to.path, reason: "rename from \(from.lastPathComponent): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Replaces the directory `url` by one that `fill` writes: into a fresh temporary directory beside it,
+    /// then swapped in by renames, so a reader sees either the old or the new directory whole (a run killed
+    /// in between leaves `<name>.old-*` / `.tmp-*` beside it, which the next save clears).
+    static func replaceDirectory(_ url: URL, fill: (URL) throws -> Void) throws {
+        let fm = FileManager.default
+        let parent = url.deletingLastPathComponent(), name = url.lastPathComponent
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let temporary = parent.appendingPathComponent(".\(name).tmp-\(pid)"), old = parent.appendingPathComponent(".\(name).old-\(pid)")
         do {
-            if FileManager.default.fileExists(atPath: url.path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary) } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
-            }
+            try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+            if fm.fileExists(atPath: temporary.path) { try fm.removeItem(at: temporary) }
+            if fm.fileExists(atPath: old.path) { try fm.removeItem(at: old) }
         } catch {
             throw SegmentationError.writeFailed(path: url.path, reason: error.localizedDescription)
+        }
+        try fill(temporary)
+        if fm.fileExists(atPath: url.path) { try rename(url, to: old) }
+        try rename(temporary, to: url)
+        do { if fm.fileExists(atPath: old.path) { try fm.removeItem(at: old) } } catch {
+            throw SegmentationError.writeFailed(path: old.path, reason: "cannot remove the previous copy: \(error.localizedDescription)")
         }
     }
 }
