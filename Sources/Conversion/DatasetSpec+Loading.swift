@@ -4,33 +4,42 @@ import Foundation
 import YAML
 
 extension DatasetSpec {
-    /// Reads the spec at `file`. `repositoryRoot` resolves `classes-from: labels/x` (default: the folder
-    /// above the spec's folder, i.e. the repository for conversion/<format>.yaml).
+    /// Reads the spec at `file`. `repositoryRoot` resolves `classes-from: labels/x`; by default it is
+    /// looked for beside the spec, in the folder above it (the repository, for conversion/<format>.yaml),
+    /// then above the standard spec folder (so a spec of your own can still name labels/totalseg).
     public static func load(file: String, repositoryRoot: String? = nil) throws -> DatasetSpec {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw ConversionError.invalidOption("cannot read spec file '\(file)': \(error.localizedDescription)")
         }
-        let root = repositoryRoot ?? ((file as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let folder = (URL(fileURLWithPath: file).standardizedFileURL.path as NSString).deletingLastPathComponent
+        let roots = repositoryRoot.map { [$0] }
+            ?? [folder, (folder as NSString).deletingLastPathComponent]
+               + SpecLibrary.standard().folders.map { ($0 as NSString).deletingLastPathComponent }
         let defaultName = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        return try parse(text, file: file, defaultName: defaultName, repositoryRoot: root)
+        return try parse(text, file: file, defaultName: defaultName, repositoryRoots: roots)
     }
 
     /// Parses spec text; `file` names it in errors.
     public static func parse(_ text: String, file: String, defaultName: String, repositoryRoot: String) throws -> DatasetSpec {
+        try parse(text, file: file, defaultName: defaultName, repositoryRoots: [repositoryRoot])
+    }
+
+    /// As `parse(_:file:defaultName:repositoryRoot:)`; `classes-from` takes the first root holding the folder.
+    public static func parse(_ text: String, file: String, defaultName: String, repositoryRoots: [String]) throws -> DatasetSpec {
         let node: YAMLNode?
         do { node = try YAML.parse(text, file: file) } catch let e as YAMLError {
             throw ConversionError.invalidOption("\(e)")
         }
         guard let node else { throw ConversionError.badSpec(file: file, line: 1, column: 1, message: "the spec file is empty") }
-        return try SpecReader(file: file, repositoryRoot: repositoryRoot).spec(node, defaultName: defaultName)
+        return try SpecReader(file: file, repositoryRoots: repositoryRoots).spec(node, defaultName: defaultName)
     }
 }
 
 /// Walks the YAML nodes of one spec file.
 private struct SpecReader {
     let file: String
-    let repositoryRoot: String
+    let repositoryRoots: [String]
 
     func fail(_ n: YAMLNode, _ message: String) -> ConversionError {
         .badSpec(file: n.mark.file, line: n.mark.line, column: n.mark.column, message: message)
@@ -181,7 +190,8 @@ private struct SpecReader {
     /// value = line number (from 0).
     func catalogue(_ n: YAMLNode) throws -> [LabelClass] {
         let rel = try string(n, "classes-from")
-        let folder = rel.hasPrefix("/") ? rel : repositoryRoot + "/" + rel
+        let candidates = rel.hasPrefix("/") ? [rel] : repositoryRoots.map { $0 + "/" + rel }
+        let folder = candidates.first { FileManager.default.fileExists(atPath: $0 + "/tree-labels.txt") } ?? candidates.first ?? rel
         do {
             return try NameCatalogue.read(folder: folder)
         } catch let e as ConversionError {

@@ -46,6 +46,16 @@ import TestSupport
         #expect(try Fixture.spec("kits19").classes.map(\.path) == Array(kits.prefix(3)))
     }
 
+    /// A spec of the user's own, outside the repository, can still name labels/totalseg.
+    @Test func ownSpecFindsTheRepositoryLabels() throws {
+        let dir = try Fixture.folder("own")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Fixture.text(dir + "/mine.yaml", "image: \"{case}.nii.gz\"\nencoding: label-table\nclasses-from: labels/totalseg\n")
+        let spec = try DatasetSpec.load(file: dir + "/mine.yaml")
+        #expect(spec.name == "mine" && spec.classes.count == 118)
+        #expect(SpecLibrary.standard().folders == [Fixture.specs])
+    }
+
     @Test func unknownFormatListsKnownOnes() throws {
         let library = SpecLibrary(folders: [Fixture.specs])
         #expect(throws: ConversionError.self) { try library.file(for: "nnunet") }
