@@ -7,19 +7,18 @@ public enum Salt {
 
     /// Every subcommand, in the order `salt --help` lists them.
     static let commands: [any Command.Type] = [
-    ] = [
-        BenchCommand.self,
-        InfoCommand.self,
-        ConvertCommand.self,
-        TreeCommand.self,
         RunCommand.self,
         StatusCommand.self,
         DagCommand.self,
         GcCommand.self,
+        ConvertCommand.self,
+        TreeCommand.self,
         TrainCommand.self,
         ExportCommand.self,
         PredictCommand.self,
         EvaluateCommand.self,
+        InfoCommand.self,
+        BenchCommand.self,
     ]
 
     static var overview: String {
