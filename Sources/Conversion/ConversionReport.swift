@@ -44,12 +44,12 @@ public struct ConversionReport: Sendable {
         }
         let fixes = cases.flatMap(\.fixes)
         if !fixes.isEmpty { s += "repaired \(fixes.count) header(s):\n" + fixes.map { "  \($0)\n" }.joined() }
-        s += "label values (value name: cases containing it / voxels; path):\n"
+        s += "label values found (value name: cases containing it / voxels; tree path):\n"
         let total = cases.reduce(0) { $0 + $1.voxelCounts.reduce(0, +) }
         for (v, c) in classes.enumerated() {
             let n = cases.filter { $0.voxelCounts[v] > 0 }.count
             let voxels = cases.reduce(0) { $0 + $1.voxelCounts[v] }
-            if n == 0 && !c.isAnnotated && v != 0 { continue }   // unannotated catalogue entries: not worth a line
+            if n == 0 && v != 0 { continue }   // absent values: listed once below when they were expected
             s += "  \(v) \(c.name): \(n)/\(cases.count) / \(voxels); \(c.path)\n"
         }
         let ignored = cases.reduce(0) { $0 + $1.voxelCounts[255] }

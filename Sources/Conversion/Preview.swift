@@ -6,9 +6,9 @@
 // Grids: voxels [n0 * n1 * n2], i fastest; `affine` the 4x4 voxel-to-world (RAS+, mm) matrix, rows.
 
 public enum Preview {
-    /// Renders the three panels side by side: (width, height, RGB bytes).
+    /// Renders the three panels side by side: (width, height, RGB bytes). Pixels are square in mm.
     public static func render(image: [Float], labels: [UInt8]?, shape: [Int], affine: [[Double]],
-                              maxPanelSize: Int = 384) -> (width: Int, height: Int, rgb: [UInt8]) {
+                              panelSize: Int = 320) -> (width: Int, height: Int, rgb: [UInt8]) {
         precondition(shape.count == 3 && image.count == shape[0] * shape[1] * shape[2], "preview of \(image.count) voxels, shape \(shape)")
         // Which voxel axis runs along world x, y, z, and in which direction.
         var axisOf = [0, 1, 2], sign = [1.0, 1.0, 1.0], spacing = [1.0, 1.0, 1.0]
@@ -27,7 +27,9 @@ public enum Preview {
         func panel(h: Int, hDir: Double, v: Int, vDir: Double) -> (Int, Int, [Int]) {
             let ah = axisOf[h], av = axisOf[v]
             let mmH = Double(shape[ah]) * spacing[ah], mmV = Double(shape[av]) * spacing[av]
-            let pixel = max(min(spacing[ah], spacing[av]), max(mmH, mmV) / Double(maxPanelSize))
+            // The longer side of every panel is about `panelSize` pixels: small volumes are enlarged,
+            // large ones reduced, always by nearest neighbour.
+            let pixel = max(mmH, mmV) / Double(panelSize)
             let width = max(1, Int((mmH / pixel).rounded())), height = max(1, Int((mmV / pixel).rounded()))
             var index = [Int](repeating: 0, count: width * height)
             for y in 0..<height {

@@ -3,10 +3,10 @@
 // per FMA; here the vectors run along W instead (stride 1 in W on both sides): 4 channels x 24 voxels
 // of one output row, per (channel, tap) three vector loads and four weight broadcasts feed twelve FMAs.
 
-/// Forward/input-gradient gather along rows; same plan as `runGather`, requires vw == 8 and unit steps
-/// in W on both sides.
+/// Forward/input-gradient gather along rows; same plan as `runGather`, requires vw == 8 and a unit
+/// input step in W (the output step may be any, as in the residue classes of a strided input gradient).
 func runGatherRows(_ p: GatherPlan, parallel: ParallelFor) {
-    precondition(p.vw == 8 && p.xStep.2 == 1 && p.yStep.2 == 1, "runGatherRows needs 8-wide groups and unit W steps")
+    precondition(p.vw == 8 && p.xStep.2 == 1, "runGatherRows needs 8-wide groups and a unit input W step")
     let rows = p.grid.0 * p.grid.1
     let wo = p.grid.2
     if rows == 0 || wo == 0 { return }
@@ -25,13 +25,30 @@ func runGatherRows(_ p: GatherPlan, parallel: ParallelFor) {
                 let yRow = p.y + (p.yBase + a * p.yStep.0 + b * p.yStep.1)
                 var ow = 0
                 while ow < wo {
-                    rowGather4x24(xRow + ow, p.taps, p.tapCount, p.reduceChannels, p.xChannelStride,
-                                  p.w + cb * 4, p.bias + cb * 4, res)
-                    let m = min(24, wo - ow)
-                    for c in 0..<cn {
-                        (yRow + (cb * 4 + c) * p.yChannelStride + ow).update(from: res + c * 24, count: m)
+                    // Segments of 24 (12 accumulators) and 16 (8) that cover the row with the least
+                    // waste: 64 = 24 + 24 + 16, 32 = 16 + 16 (the strided input-gradient classes).
+                    let r = wo - ow
+                    let seg = r >= 40 || (r > 16 && r <= 24) ? 24 : 16
+                    if seg == 24 {
+                        rowGather4x24(xRow + ow, p.taps, p.tapCount, p.reduceChannels, p.xChannelStride,
+                                      p.w + cb * 4, p.bias + cb * 4, res)
+                    } else {
+                        rowGather4x16(xRow + ow, p.taps, p.tapCount, p.reduceChannels, p.xChannelStride,
+                                      p.w + cb * 4, p.bias + cb * 4, res)
                     }
-                    ow += 24
+                    let m = min(seg, r)
+                    if p.yStep.2 == 1 {
+                        for c in 0..<cn {
+                            (yRow + (cb * 4 + c) * p.yChannelStride + ow).update(from: res + c * 24, count: m)
+                        }
+                    } else {
+                        // Input-gradient classes of a strided convolution write every s-th voxel of a row.
+                        for c in 0..<cn {
+                            let dst = yRow + (cb * 4 + c) * p.yChannelStride + ow * p.yStep.2
+                            for i in 0..<m { dst[i * p.yStep.2] = res[c * 24 + i] }
+                        }
+                    }
+                    ow += seg
                 }
             }
         }
@@ -75,6 +92,41 @@ func rowGather4x24(
     store8(a10, res + 24); store8(a11, res + 32); store8(a12, res + 40)
     store8(a20, res + 48); store8(a21, res + 56); store8(a22, res + 64)
     store8(a30, res + 72); store8(a31, res + 80); store8(a32, res + 88)
+}
+
+/// As `rowGather4x24` for 16 voxels (8 accumulators); `res` keeps the [4][24] layout.
+@inline(never)
+func rowGather4x16(
+    _ x: UnsafePointer<Float>, _ taps: UnsafePointer<Int>, _ tapCount: Int, _ channels: Int, _ channelStride: Int,
+    _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ res: UnsafeMutablePointer<Float>
+) {
+    let b0 = SIMD8<Float>(repeating: bias[0]), b1 = SIMD8<Float>(repeating: bias[1])
+    let b2 = SIMD8<Float>(repeating: bias[2]), b3 = SIMD8<Float>(repeating: bias[3])
+    var a00 = b0, a01 = b0, a10 = b1, a11 = b1, a20 = b2, a21 = b2, a30 = b3, a31 = b3
+    var wp = w
+    var cOff = 0
+    for _ in 0..<channels {
+        var t = 0
+        while t < tapCount {
+            let q = x + (cOff &+ taps[t])
+            let v0 = load8(q), v1 = load8(q + 8)
+            var s = SIMD8<Float>(repeating: wp[0])
+            a00.addProduct(v0, s); a01.addProduct(v1, s)
+            s = SIMD8<Float>(repeating: wp[1])
+            a10.addProduct(v0, s); a11.addProduct(v1, s)
+            s = SIMD8<Float>(repeating: wp[2])
+            a20.addProduct(v0, s); a21.addProduct(v1, s)
+            s = SIMD8<Float>(repeating: wp[3])
+            a30.addProduct(v0, s); a31.addProduct(v1, s)
+            wp += 8
+            t &+= 1
+        }
+        cOff &+= channelStride
+    }
+    store8(a00, res); store8(a01, res + 8)
+    store8(a10, res + 24); store8(a11, res + 32)
+    store8(a20, res + 48); store8(a21, res + 56)
+    store8(a30, res + 72); store8(a31, res + 80)
 }
 
 /// Weight gradient along rows for at most 8 output channels and unit stride in W: acc[g=0][r][lane] +=

@@ -31,11 +31,14 @@ func runWeightGradient(_ p: WeightGradientPlan, parallel: ParallelFor) {
     let jn = p.vw == 16 ? 6 : 12
     let groups = (p.outChannels + p.vw - 1) / p.vw
     let qBlocks = (p.q + jn - 1) / jn
+    // Work items: (channel group, chunk of q blocks, part of the voxels). Voxel parts come first while
+    // there are many voxels: each item transposes dy once per tile for all its q blocks, so splitting q
+    // would repeat that transpose; the parts' private sums (small at the big levels) are added at the end.
     let wanted = 8
-    let qChunks = min(qBlocks, (wanted + groups - 1) / groups)
-    let vParts = groups * qChunks >= wanted ? 1 : max(1, min((wanted + groups * qChunks - 1) / (groups * qChunks), nv / 512))
-    let items = groups * qChunks * vParts
     let accCount = groups * p.q * p.vw
+    let vParts = groups >= wanted || accCount > (1 << 21) ? 1 : max(1, min((wanted + groups - 1) / groups, nv / 2048))
+    let qChunks = min(qBlocks, max(1, (wanted + groups * vParts - 1) / (groups * vParts)))
+    let items = groups * qChunks * vParts
     // Voxel parts accumulate into private copies that are added up afterwards.
     let partial: Scratch<Float>? = vParts > 1 ? Scratch<Float>(count: vParts * accCount) : nil
     defer { partial?.deallocate() }
@@ -73,9 +76,8 @@ func runWeightGradient(_ p: WeightGradientPlan, parallel: ParallelFor) {
                         let r0 = qb * jn
                         let m = min(jn, p.q - r0)
                         for j in 0..<jn { qo[j] = p.qOffsets[min(r0 + j, p.q - 1)] }
-                        for j in 0..<jn {
-                            for l in 0..<p.vw { res[j * p.vw + l] = j < m ? target[(r0 + j) * p.vw + l] : 0 }
-                        }
+                        res.update(from: target + r0 * p.vw, count: m * p.vw)
+                        if m < jn { (res + m * p.vw).update(repeating: 0, count: (jn - m) * p.vw) }
                         if p.vw == 16 {
                             weightGradient16x6(p.x, qo, xb, dyt, n, res)
                         } else {

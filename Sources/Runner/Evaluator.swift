@@ -110,7 +110,7 @@ struct Evaluator {
         } else {
             reasons.append(.neverRun)
         }
-        if let entry = try RecordStore.read(RunEntry.self, at: workspace.runPath(key)),
+        if let entry = try RecordStore.read(StageRecord.self, at: workspace.runPath(key)),
            let outputs = Self.parse(entry.outputs), Set(outputs.keys) == Set(stage.outs.map(\.path)),
            outputs.values.allSatisfy(cache.has) {
             return result(.restore, reasons, restoreFrom: outputs)

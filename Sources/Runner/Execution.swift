@@ -148,13 +148,25 @@ final class Execution: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Writes the stage's record to `state/<stage>.json` and, as a second name of the same file, to the run
+    /// cache `runs/<ab>/<key>.json`: one new inode per stage (creating files is what costs most on ext4).
     private func record(_ stage: Stage, _ ev: Evaluation, outputs: [String: PathHash], seconds: Double) throws {
-        let outs = outputs.mapValues(\.description)
-        try RecordStore.write(RunEntry(stage: stage.name, outputs: outs, seconds: seconds), to: workspace.runPath(ev.key!), workspace: workspace)
         let rec = StageRecord(key: ev.key!.hex, definitionDigest: ev.definitionDigest.hex,
                               definition: stage.definition.mapValues(\.description),
-                              inputs: ev.inputs.mapValues(\.description), outputs: outs, seconds: seconds)
-        try RecordStore.write(rec, to: workspace.statePath(stage.name), workspace: workspace)
+                              inputs: ev.inputs.mapValues(\.description), outputs: outputs.mapValues(\.description), seconds: seconds)
+        let tmp = workspace.temporaryDirectory + "/" + UUID().uuidString
+        try AtomicFile.write(try RecordStore.encoder.encode(rec), to: tmp, temporaryDirectory: workspace.temporaryDirectory)
+        let run = workspace.runPath(ev.key!)
+        try FileSystemOps.makeDirectories((run as NSString).deletingLastPathComponent)
+        if link(tmp, run) != 0 {
+            guard errno == EEXIST else { throw RunnerError.io(function: "link", path: run, errno: errno) }
+            // The key ran before (a forced rerun): the new record replaces the old entry.
+            try FileSystemOps.replace(run, with: tmp)
+            guard link(run, tmp) == 0 else { throw RunnerError.io(function: "link", path: tmp, errno: errno) }
+        }
+        guard rename(tmp, workspace.statePath(stage.name)) == 0 else {
+            throw RunnerError.io(function: "rename", path: workspace.statePath(stage.name), errno: errno)
+        }
     }
 
     /// Runs the stage's command; returns its output hashes, or nil when it failed (after reporting why).
@@ -179,9 +191,13 @@ final class Execution: @unchecked Sendable {
                 try FileSystemOps.remove(absolute)
             }
         }
+        // The journal lists the temporary paths, for the next run to remove if this one dies (shell stages
+        // have none: their half-written outputs are simply unrecorded).
         let journal = workspace.journalPath(stage.name)
-        try AtomicFile.write(Data(temporary.values.sorted().map { $0 + "\n" }.joined().utf8), to: journal, temporaryDirectory: workspace.temporaryDirectory)
-        defer { _ = try? FileSystemOps.remove(journal) }  // best effort: the next run's recovery removes a leftover
+        if !temporary.isEmpty {
+            try AtomicFile.write(Data(temporary.values.sorted().map { $0 + "\n" }.joined().utf8), to: journal, temporaryDirectory: workspace.temporaryDirectory)
+        }
+        defer { if !temporary.isEmpty { _ = try? FileSystemOps.remove(journal) } }  // best effort: a leftover is removed by the next run's recovery
         func cleanTemporaries() throws { for t in temporary.values { try FileSystemOps.remove(t) } }
 
         let argv = stage.commandLine(executable: options.executable) { path in

@@ -1,6 +1,6 @@
 // The state of each stage, one small JSON file per stage (`.salt/state/<stage>.json`), replaced atomically
-// after the stage succeeds: updating one stage costs the same in a pipeline of 5 stages or 5000. And the
-// run cache (`.salt/runs/<ab>/<key>.json`): every key ever completed, with the outputs it produced.
+// after the stage succeeds: updating one stage costs the same in a pipeline of 5 stages or 5000. The run
+// cache (`.salt/runs/<ab>/<key>.json`) holds the same records under their keys: every key ever completed.
 import Foundation
 
 /// The last successful run of a stage.
@@ -15,13 +15,6 @@ struct StageRecord: Codable, Equatable {
     /// Output path -> `PathHash` text.
     var outputs: [String: String]
     /// How long the command took when it last ran (restores keep the original figure).
-    var seconds: Double
-}
-
-/// A completed key: what its outputs were.
-struct RunEntry: Codable, Equatable {
-    var stage: String
-    var outputs: [String: String]
     var seconds: Double
 }
 

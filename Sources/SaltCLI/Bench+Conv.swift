@@ -13,6 +13,7 @@ extension BenchCommand {
             let skipBaseline = args.flag("--no-baseline")
             let skipBackward = args.flag("--no-backward")
             let only = try args.option("--layers")
+            let weightOnly = args.flag("--weight-gradient-only")
             try args.finish()
             guard let plan = ConvBench.layers(config) else {
                 throw UsageError("salt bench conv: --config is 'small' or 'default', got '\(config)'")
@@ -23,6 +24,7 @@ extension BenchCommand {
                 layers = layers.filter { names.contains($0.name) }
                 if layers.isEmpty { throw UsageError("salt bench conv: --layers \(only) names no layer of the \(config) net") }
             }
+            if weightOnly { for i in layers.indices { layers[i].needInputGradient = false } }
             ConvBench.run(layers, transposedMACs: plan.transposedMACs, config: config, rounds: max(1, rounds), baseline: !skipBaseline, backward: !skipBackward)
         }
     }

@@ -18,6 +18,8 @@ enum BenchCommand: Command {
             networkSuite,
             convSuite,
             .nifti,
+            LabelsBench.suite,
+            runnerSuite,
         ]
     }
 

@@ -10,6 +10,13 @@ public enum Salt {
         BenchCommand.self,
         InfoCommand.self,
         ConvertCommand.self,
+        TreeCommand.self,
+        RunCommand.self,
+        StatusCommand.self,
+        DagCommand.self,
+        GcCommand.self,
+        PredictCommand.self,
+        EvaluateCommand.self,
     ]
 
     static var overview: String {

@@ -37,7 +37,7 @@ func goldenNetwork(_ file: SafeTensorsFile) throws -> (DynUNet, LabelTree) {
         let probs = Tensor(shape: [1, tree.count] + Array(image.shape[2...]))
         let (d, h, w) = (image.shape[2], image.shape[3], image.shape[4])
         try sw.run(image: image, predictor: predictor) { slab in
-            let classes = LeafArgmax.classes(of: slab, leaves: tree.leaves)
+            let classes = slab.leafClasses(leaves: tree.leaves)
             for i in 0..<d { for j in 0..<h { for k in 0..<slab.count {
                 leafMap[(i * h + j) * w + slab.start + k] = Int32(classes[(i * h + j) * slab.count + k])
                 for c in 0..<slab.channels { probs.storage[((c * d + i) * h + j) * w + slab.start + k] = slab.value(c, i, j, k) }

@@ -31,7 +31,8 @@ public enum CaseEvaluation {
     ///   - prediction, reference: class maps of `shape` (axis 0 fastest).
     ///   - spacing: voxel size in mm along the three axes.
     public static func evaluate(prediction: [UInt8], reference: [UInt8], shape: [Int], spacing: [Double],
-                                nodes: [EvaluatedNode], surface: Bool = true) -> [StructureMetrics] {
+                                nodes: [EvaluatedNode], tolerances: [Double] = StructureMetrics.defaultTolerances,
+                                surface: Bool = true) -> [StructureMetrics] {
         let (n0, n1, n2) = (shape[0], shape[1], shape[2])
         precondition(prediction.count == n0 * n1 * n2 && reference.count == prediction.count,
                      "class maps of \(prediction.count) and \(reference.count) voxels for shape \(shape)")
@@ -72,7 +73,7 @@ public enum CaseEvaluation {
             }
             if hi[0] < 0 {
                 let empty = BinaryMask(shape: [1, 1, 1])
-                return StructureMetrics(groundTruth: empty, prediction: empty, spacing: spacing, surface: surface)
+                return StructureMetrics(groundTruth: empty, prediction: empty, spacing: spacing, tolerances: tolerances, surface: surface)
             }
             let box = (0..<3).map { hi[$0] - lo[$0] + 1 }
             var gt = [UInt8](repeating: 0, count: box.reduce(1, *)), pred = gt
@@ -95,7 +96,7 @@ public enum CaseEvaluation {
                 }
             }
             return StructureMetrics(groundTruth: BinaryMask(shape: box, values: gt), prediction: BinaryMask(shape: box, values: pred),
-                                    spacing: spacing, surface: surface)
+                                    spacing: spacing, tolerances: tolerances, surface: surface)
         }
     }
 }
