@@ -7,7 +7,7 @@
 // structure name becomes which tree path. The code here is the engine that follows a spec:
 //   SpecLibrary / DatasetSpec+Loading   find and read spec files
 //   CaseDiscovery, PathPattern, DatasetJSON, CSVTable, SplitAssigner   find cases and their splits
-//   Converter (+ GridCheck, LabelMapping, BodyMask)   convert each case, atomically
+//   Converter (+ GridCheck, LabelMapping, BodyMask)   convert each case, atomically; NIfTI reorients and resamples
 //   DICOMSeries   the one place that runs dcm2niix;  PNGWriter   the one place that calls zlib
 //
 // May import: Foundation, NIfTI (volumes), Labels (tree-label files), YAML (spec files), CZlib (previews).

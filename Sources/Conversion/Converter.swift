@@ -32,7 +32,9 @@ public enum Converter {
         if let s = options.spacing, s.count != 3 || s.contains(where: { !$0.isFinite }) {
             throw ConversionError.invalidOption("--spacing needs three numbers x,y,z in mm (0 keeps an axis), got \(s)")
         }
-        _ = try Reorientation.plan(affine: .identity, target: options.orientation)
+        guard Orientation.parse(options.orientation) != nil else {
+            throw ConversionError.invalidOption("orientation '\(options.orientation)' is not three axis codes such as LPI or RAS")
+        }
         if options.bodyMask && spec.classes.count >= 255 {
             throw ConversionError.invalidOption("--body-mask adds a class, but the spec already has \(spec.classes.count)")
         }
@@ -187,21 +189,25 @@ public enum Converter {
             for p in labels.indices where labels[p] == 0 && body[p] { labels[p] = bodyValue }
         }
 
-        // One orientation for every output (lossless: axes permuted and flipped).
-        let plan = try Reorientation.plan(affine: image.affine, target: options.orientation)
-        var (imageVoxels, shape) = Reorientation.apply(plan, to: image.voxels, shape: image.shape)
-        labels = Reorientation.apply(plan, to: labels, shape: image.shape).values
-        var affine = Reorientation.affine(plan, of: image.affine, shape: image.shape)
-
+        // One orientation for every output (lossless: axes permuted and flipped, NIfTI's reoriented(to:)).
+        guard !Orientation.axes(of: image.affine).contains(where: { $0 == nil }) else {
+            throw ConversionError.badInput(case: c.name, file: c.image, detail: "the affine has a degenerate axis:\n\(image.affine)")
+        }
+        var imageOut = Volume(shape: image.shape, voxels: image.voxels, affine: image.affine, datatype: image.datatype)
+            .reoriented(to: options.orientation)
+        var labelOut = Volume(shape: image.shape, voxels: labels.map(Float.init), affine: image.affine, datatype: .uint8)
+            .reoriented(to: options.orientation)
         if let spacing = options.spacing {
-            let g = Resampling.grid(shape: shape, affine: affine, spacing: spacing)
-            if g.shape != shape || g.scale != [1, 1, 1] {
-                imageVoxels = Resampling.linear(imageVoxels, shape: shape, to: g.shape, scale: g.scale)
-                labels = Resampling.nearest(labels, shape: shape, to: g.shape, scale: g.scale)
-                shape = g.shape
-                affine = g.affine
+            // MONAI's Spacing semantics (NIfTI's resampled): trilinear image, nearest labels; 0 keeps an axis.
+            let target = (0..<3).map { spacing[$0] > 0 ? spacing[$0] : imageOut.spacing[$0] }
+            if zip(target, imageOut.spacing).contains(where: { abs($0 - $1) > 1e-6 * $1 }) {
+                imageOut = imageOut.resampled(toSpacing: target, interpolation: .linear)
+                labelOut = labelOut.resampled(toSpacing: target, interpolation: .nearest)
             }
         }
+        let shape = imageOut.shape, affine = imageOut.affine
+        let imageVoxels = imageOut.voxels
+        labels = labelOut.voxels.map { UInt8($0) }
 
         // The image keeps its integer type when every value still fits it (CT in int16), else float32.
         var type = NIfTIDataType.float32
@@ -213,14 +219,16 @@ public enum Converter {
         for sub in ["images", "labels"] {
             try? fm.createDirectory(atPath: folder + "/" + sub, withIntermediateDirectories: true)
         }
-        let imageOut = folder + "/images/" + c.name + ".nii.gz", labelOut = folder + "/labels/" + c.name + ".nii.gz"
+        let imageFile = folder + "/images/" + c.name + ".nii.gz", labelFile = folder + "/labels/" + c.name + ".nii.gz"
         do {
-            try Volume(shape: shape, voxels: imageVoxels, affine: affine, datatype: type).write(to: imageOut)
+            // Fresh headers: only the grid and the values carry over, so nothing of the source's header
+            // (descriptions, intents, scaling) leaks into SALT's layout.
+            try Volume(shape: shape, voxels: imageVoxels, affine: affine, datatype: type).write(to: imageFile)
             if c.isLabelled {
-                try Volume(shape: shape, voxels: labels.map(Float.init), affine: affine, datatype: .uint8).write(to: labelOut)
+                try Volume(shape: shape, voxels: labelOut.voxels, affine: affine, datatype: .uint8).write(to: labelFile)
             }
         } catch {
-            throw ConversionError.output(path: imageOut, detail: "case '\(c.name)': \(error)")
+            throw ConversionError.output(path: imageFile, detail: "case '\(c.name)': \(error)")
         }
         if options.previews {
             try? fm.createDirectory(atPath: staging + "/previews", withIntermediateDirectories: true)

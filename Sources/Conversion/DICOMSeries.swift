@@ -4,8 +4,8 @@ import Foundation
 
 public enum DICOMSeries {
     /// The dcm2niix executable on PATH, or an error saying which package installs it.
-    public static func executable() throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+    public static func executable(searchPath: String? = nil) throws -> String {
+        let path = searchPath ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for dir in path.split(separator: ":") {
             let candidate = String(dir) + "/dcm2niix"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }

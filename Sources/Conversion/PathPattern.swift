@@ -75,8 +75,10 @@ public struct PathPattern: Sendable {
     public var isNIfTI: Bool { text.hasSuffix(".nii") || text.hasSuffix(".nii.gz") }
 }
 
-/// Every path below `root`, relative to it, sorted, split into files and folders. Hidden entries
-/// (names starting with '.') are skipped: macOS and unzip leave `._x.nii.gz` and `.DS_Store` behind.
+/// Every path below `root`, relative to it, sorted, split into files and folders. Symbolic links are
+/// followed (datasets often live elsewhere and are linked in); a folder reached twice through links is
+/// listed once. Hidden entries (names starting with '.') are skipped: macOS and unzip leave
+/// `._x.nii.gz` and `.DS_Store` behind.
 struct SourceTree {
     var files: [String] = []
     var folders: [String] = []
@@ -87,19 +89,26 @@ struct SourceTree {
         guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue else {
             throw ConversionError.invalidOption("source folder '\(root)' does not exist or is not a folder")
         }
-        guard let e = fm.enumerator(at: URL(fileURLWithPath: root), includingPropertiesForKeys: [.isDirectoryKey],
-                                    options: [.skipsHiddenFiles]) else {
-            throw ConversionError.invalidOption("cannot list source folder '\(root)'")
+        var seen = Set<String>()
+        func walk(_ folder: String, _ relative: String) throws {
+            guard seen.insert(URL(fileURLWithPath: folder).resolvingSymlinksInPath().path).inserted else { return }
+            let names: [String]
+            do { names = try fm.contentsOfDirectory(atPath: folder) } catch {
+                throw ConversionError.invalidOption("cannot list '\(folder)': \(error.localizedDescription)")
+            }
+            for name in names.sorted() where !name.hasPrefix(".") {
+                let full = folder + "/" + name, rel = relative.isEmpty ? name : relative + "/" + name
+                var dir: ObjCBool = false
+                guard fm.fileExists(atPath: full, isDirectory: &dir) else { continue }   // a dangling link
+                if dir.boolValue {
+                    folders.append(rel)
+                    try walk(full, rel)
+                } else {
+                    files.append(rel)
+                }
+            }
         }
-        let base = URL(fileURLWithPath: root).standardizedFileURL.path
-        for case let url as URL in e {
-            let full = url.standardizedFileURL.path
-            guard full.hasPrefix(base) else { continue }
-            var rel = String(full.dropFirst(base.count))
-            while rel.hasPrefix("/") { rel.removeFirst() }
-            let dir = (try url.resourceValues(forKeys: [.isDirectoryKey])).isDirectory ?? false
-            if dir { folders.append(rel) } else { files.append(rel) }
-        }
+        try walk(root, "")
         files.sort()
         folders.sort()
     }

@@ -31,18 +31,19 @@ struct GatherPlan {
 func runGather(_ p: GatherPlan, parallel: ParallelFor) {
     let nv = p.grid.0 * p.grid.1 * p.grid.2
     if nv == 0 { return }
-    if p.vw == 8 && p.xStep.2 == 1 && p.yStep.2 == 1 && p.grid.2 >= 16 {
+    if p.vw == 8 && p.xStep.2 == 1 && p.grid.2 >= 16 {
         runGatherRows(p, parallel: parallel)
         return
     }
     let jn = p.vw == 16 ? 6 : 12
     let groups = (p.outChannels + p.vw - 1) / p.vw
-    // Tiles of whole register blocks, at least ~16 tiles per thread pair so both cores stay busy; at most
-    // 240 voxels so a tile's input rows stay in L2 while every channel group passes over them.
-    var tile = (nv + 15) / 16
-    tile = min(240, max(jn, (tile + jn - 1) / jn * jn))
+    // Tiles of whole register blocks, at most 240 voxels so a tile's input rows stay in L2 while the
+    // channel groups pass over them. Small volumes (deep levels: 216 voxels, 320 channels) make one tile
+    // and split the channel groups instead, so each group's weights are read once per call, not per block.
+    let tile = min(240, (nv + jn - 1) / jn * jn)
     let tiles = (nv + tile - 1) / tile
     let groupChunks = tiles >= 8 ? 1 : min(groups, (8 + tiles - 1) / tiles)
+    let chunk = max(1, (128 * 1024) / (p.tapCount * p.vw * 4))
     parallel(tiles * groupChunks) { item in
         let ti = item / groupChunks, gc = item % groupChunks
         let v0 = ti * tile, v1 = min(nv, v0 + tile)
@@ -62,26 +63,35 @@ func runGather(_ p: GatherPlan, parallel: ParallelFor) {
             // Pad the last block by repeating the last voxel; its results are not stored.
             let nPad = (n + jn - 1) / jn * jn
             for i in n..<nPad { xo[i] = xo[n - 1] }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 12 * 16) { resBuf in
-                let res = resBuf.baseAddress!
+            // Accumulators of the whole tile, [voxel][vw]; each register block loads and stores its part.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: (tile + jn) * 16) { accBuf in
+                let acc = accBuf.baseAddress!
                 let wStride = p.reduceChannels * p.tapCount * p.vw
                 for g in g0..<g1 {
                     let wg = p.w + g * wStride
                     let bg = p.bias + g * p.vw
                     let cn = min(p.vw, p.outChannels - g * p.vw)
-                    var i = 0
-                    while i < n {
-                        if p.vw == 16 {
-                            gather16x6(p.x, xo + i, p.taps, p.tapCount, p.reduceChannels, p.xChannelStride, wg, bg, res)
-                        } else {
-                            gather8x12(p.x, xo + i, p.taps, p.tapCount, p.reduceChannels, p.xChannelStride, wg, bg, res)
+                    for i in 0..<nPad { (acc + i * p.vw).update(from: bg, count: p.vw) }
+                    // Reduction channels in chunks whose weights (<= 128 KB) stay in L2 while the tile's
+                    // blocks pass over them; with 640 channels x 27 taps the whole group would be 1.1 MB.
+                    var c0 = 0
+                    while c0 < p.reduceChannels {
+                        let cc = min(chunk, p.reduceChannels - c0)
+                        let xc = p.x + c0 * p.xChannelStride, wc = wg + c0 * p.tapCount * p.vw
+                        var i = 0
+                        while i < n {
+                            if p.vw == 16 {
+                                gather16x6(xc, xo + i, p.taps, p.tapCount, cc, p.xChannelStride, wc, acc + i * 16)
+                            } else {
+                                gather8x12(xc, xo + i, p.taps, p.tapCount, cc, p.xChannelStride, wc, acc + i * 8)
+                            }
+                            i += jn
                         }
-                        let m = min(jn, n - i)
-                        for ch in 0..<cn {
-                            let yc = p.y + (g * p.vw + ch) * p.yChannelStride
-                            for j in 0..<m { yc[yo[i + j]] = res[j * p.vw + ch] }
-                        }
-                        i += jn
+                        c0 += cc
+                    }
+                    for ch in 0..<cn {
+                        let yc = p.y + (g * p.vw + ch) * p.yChannelStride
+                        for j in 0..<n { yc[yo[j]] = acc[j * p.vw + ch] }
                     }
                 }
             }
@@ -97,17 +107,19 @@ func runGather(_ p: GatherPlan, parallel: ParallelFor) {
     UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
 }
 
-/// 16 channels x 6 voxels. `vox` holds 6 base offsets; `res` receives [6][16].
+/// 16 channels x 6 voxels: res[6][16] += the sums over `channels` x `tapCount`. `vox` holds 6 base offsets.
 @inline(never)
 func gather16x6(
     _ x: UnsafePointer<Float>, _ vox: UnsafePointer<Int>, _ taps: UnsafePointer<Int>, _ tapCount: Int,
-    _ channels: Int, _ channelStride: Int, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-    _ res: UnsafeMutablePointer<Float>
+    _ channels: Int, _ channelStride: Int, _ w: UnsafePointer<Float>, _ res: UnsafeMutablePointer<Float>
 ) {
     let p0 = x + vox[0], p1 = x + vox[1], p2 = x + vox[2], p3 = x + vox[3], p4 = x + vox[4], p5 = x + vox[5]
-    let b0 = load8(bias), b1 = load8(bias + 8)
-    var a00 = b0, a01 = b0, a02 = b0, a03 = b0, a04 = b0, a05 = b0
-    var a10 = b1, a11 = b1, a12 = b1, a13 = b1, a14 = b1, a15 = b1
+    var a00 = load8(res), a10 = load8(res + 8)
+    var a01 = load8(res + 16), a11 = load8(res + 24)
+    var a02 = load8(res + 32), a12 = load8(res + 40)
+    var a03 = load8(res + 48), a13 = load8(res + 56)
+    var a04 = load8(res + 64), a14 = load8(res + 72)
+    var a05 = load8(res + 80), a15 = load8(res + 88)
     var wp = w
     var cOff = 0
     for _ in 0..<channels {
@@ -140,15 +152,16 @@ func gather16x6(
     store8(a05, res + 80); store8(a15, res + 88)
 }
 
-/// 8 channels x 12 voxels. `vox` holds 12 base offsets; `res` receives [12][8].
+/// 8 channels x 12 voxels: res[12][8] += the sums. `vox` holds 12 base offsets. (Used only where rows
+/// are short or strided: its twelve offsets spill registers.)
 @inline(never)
 func gather8x12(
     _ x: UnsafePointer<Float>, _ vox: UnsafePointer<Int>, _ taps: UnsafePointer<Int>, _ tapCount: Int,
-    _ channels: Int, _ channelStride: Int, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>,
-    _ res: UnsafeMutablePointer<Float>
+    _ channels: Int, _ channelStride: Int, _ w: UnsafePointer<Float>, _ res: UnsafeMutablePointer<Float>
 ) {
-    let b = load8(bias)
-    var a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b, a8 = b, a9 = b, a10 = b, a11 = b
+    var a0 = load8(res), a1 = load8(res + 8), a2 = load8(res + 16), a3 = load8(res + 24)
+    var a4 = load8(res + 32), a5 = load8(res + 40), a6 = load8(res + 48), a7 = load8(res + 56)
+    var a8 = load8(res + 64), a9 = load8(res + 72), a10 = load8(res + 80), a11 = load8(res + 88)
     let o0 = vox[0], o1 = vox[1], o2 = vox[2], o3 = vox[3], o4 = vox[4], o5 = vox[5]
     let o6 = vox[6], o7 = vox[7], o8 = vox[8], o9 = vox[9], o10 = vox[10], o11 = vox[11]
     var wp = w

@@ -3,10 +3,10 @@
 // per FMA; here the vectors run along W instead (stride 1 in W on both sides): 4 channels x 24 voxels
 // of one output row, per (channel, tap) three vector loads and four weight broadcasts feed twelve FMAs.
 
-/// Forward/input-gradient gather along rows; same plan as `runGather`, requires vw == 8 and unit steps
-/// in W on both sides.
+/// Forward/input-gradient gather along rows; same plan as `runGather`, requires vw == 8 and a unit
+/// input step in W (the output step may be any, as in the residue classes of a strided input gradient).
 func runGatherRows(_ p: GatherPlan, parallel: ParallelFor) {
-    precondition(p.vw == 8 && p.xStep.2 == 1 && p.yStep.2 == 1, "runGatherRows needs 8-wide groups and unit W steps")
+    precondition(p.vw == 8 && p.xStep.2 == 1, "runGatherRows needs 8-wide groups and a unit input W step")
     let rows = p.grid.0 * p.grid.1
     let wo = p.grid.2
     if rows == 0 || wo == 0 { return }
@@ -28,8 +28,16 @@ func runGatherRows(_ p: GatherPlan, parallel: ParallelFor) {
                     rowGather4x24(xRow + ow, p.taps, p.tapCount, p.reduceChannels, p.xChannelStride,
                                   p.w + cb * 4, p.bias + cb * 4, res)
                     let m = min(24, wo - ow)
-                    for c in 0..<cn {
-                        (yRow + (cb * 4 + c) * p.yChannelStride + ow).update(from: res + c * 24, count: m)
+                    if p.yStep.2 == 1 {
+                        for c in 0..<cn {
+                            (yRow + (cb * 4 + c) * p.yChannelStride + ow).update(from: res + c * 24, count: m)
+                        }
+                    } else {
+                        // Input-gradient classes of a strided convolution write every s-th voxel of a row.
+                        for c in 0..<cn {
+                            let dst = yRow + (cb * 4 + c) * p.yChannelStride + ow * p.yStep.2
+                            for i in 0..<m { dst[i * p.yStep.2] = res[c * 24 + i] }
+                        }
                     }
                     ow += 24
                 }

@@ -73,9 +73,8 @@ func runWeightGradient(_ p: WeightGradientPlan, parallel: ParallelFor) {
                         let r0 = qb * jn
                         let m = min(jn, p.q - r0)
                         for j in 0..<jn { qo[j] = p.qOffsets[min(r0 + j, p.q - 1)] }
-                        for j in 0..<jn {
-                            for l in 0..<p.vw { res[j * p.vw + l] = j < m ? target[(r0 + j) * p.vw + l] : 0 }
-                        }
+                        res.update(from: target + r0 * p.vw, count: m * p.vw)
+                        if m < jn { (res + m * p.vw).update(repeating: 0, count: (jn - m) * p.vw) }
                         if p.vw == 16 {
                             weightGradient16x6(p.x, qo, xb, dyt, n, res)
                         } else {

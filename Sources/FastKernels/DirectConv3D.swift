@@ -17,6 +17,10 @@
 //   channels x 6 (ci, k) pairs) stay in registers while the loop runs over voxels.
 // Threads: each pass cuts its work into independent items and hands them to the caller's `ParallelFor`.
 
+#if canImport(Glibc)
+import Glibc   // pthread_mutex for ScratchPool
+#endif
+
 /// The shape of one convolution. Spatial triples are (D, H, W).
 public struct Conv3DShape: Equatable, CustomStringConvertible {
     public var batch: Int
@@ -66,22 +70,20 @@ public enum DirectConv3D {
         // Zero halo: low side = padding, high side = whatever the last output's window reaches past the end.
         let lo = s.padding
         let hi = highPadding(s)
-        let padded = PaddedVolume(channels: s.inChannels, size: s.input, low: lo, high: hi)
+        // Row kernels (<= 8 channels, unit W stride) read past a row's end, so they always need the copy.
+        let borrow = !(vw == 8 && s.stride[2] == 1)
+        let padded = PaddedVolume(channels: s.inChannels, size: s.input, low: lo, high: hi, borrowIfUnpadded: borrow)
         defer { padded.deallocate() }
 
-        // Weights packed [g][ci][tap][lane], co = g * vw + lane, zero past Co.
+        // Weights packed [g][ci][tap][lane], co = g * vw + lane, zero past Co (Scratch starts zeroed).
         let wp = Scratch<Float>(count: groups * s.inChannels * t * vw)
         defer { wp.deallocate() }
-        for g in 0..<groups {
-            for ci in 0..<s.inChannels {
-                for k in 0..<t {
-                    let dst = wp.p + ((g * s.inChannels + ci) * t + k) * vw
-                    for lane in 0..<vw {
-                        let co = g * vw + lane
-                        dst[lane] = co < s.outChannels ? weight[(co * s.inChannels + ci) * t + k] : 0
-                    }
-                }
-            }
+        let (cin, cout) = (s.inChannels, s.outChannels)
+        parallel(cout) { co in
+            let g = co / vw, lane = co % vw
+            let src = weight + co * cin * t
+            let dst = wp.p + g * cin * t * vw + lane
+            for j in 0..<(cin * t) { dst[j * vw] = src[j] }
         }
         let bp = Scratch<Float>(count: groups * vw)
         defer { bp.deallocate() }
@@ -95,9 +97,9 @@ public enum DirectConv3D {
         } } }
 
         for n in 0..<s.batch {
-            padded.fill(from: x + n * s.inChannels * s.inputVoxels, parallel: parallel)
+            let xp = padded.fill(from: x + n * s.inChannels * s.inputVoxels, parallel: parallel)
             let plan = GatherPlan(
-                x: UnsafePointer(padded.p), xChannelStride: padded.channelStride, reduceChannels: s.inChannels,
+                x: xp, xChannelStride: padded.channelStride, reduceChannels: s.inChannels,
                 taps: UnsafePointer(taps.p), tapCount: t, w: UnsafePointer(wp.p), vw: vw, outChannels: s.outChannels,
                 bias: UnsafePointer(bp.p),
                 grid: (out[0], out[1], out[2]),
@@ -149,44 +151,50 @@ public enum DirectConv3D {
         defer { zeroBias.deallocate() }
         let wp = Scratch<Float>(count: groups * co * t * vw)
         defer { wp.deallocate() }
-        let tapOffsets = Scratch<Int>(count: t)
-        defer { tapOffsets.deallocate() }
+        let tapOffsets = Scratch<Int>(count: t), classTaps = Scratch<Int>(count: t)
+        defer { tapOffsets.deallocate(); classTaps.deallocate() }
         let inPlane = s.input[1] * s.input[2], inRow = s.input[2]
+        var someClassHasNoTaps = false
+        for cd in 0..<s.stride[0] { for ch in 0..<s.stride[1] { for cw in 0..<s.stride[2] {
+            if classes[0][cd].taps.isEmpty || classes[1][ch].taps.isEmpty || classes[2][cw].taps.isEmpty { someClassHasNoTaps = true }
+        } } }
 
         for n in 0..<s.batch {
-            padded.fill(from: dy + n * co * s.outputVoxels, parallel: parallel)
+            let dyp = padded.fill(from: dy + n * co * s.outputVoxels, parallel: parallel)
             let dxn = dx + n * ci * s.inputVoxels
+            if someClassHasNoTaps {
+                // e.g. a 1x1x1 kernel with stride 2: voxels no tap reaches get zero gradient.
+                let total = ci * s.inputVoxels, chunks = max(1, min(64, total >> 16))
+                parallel(chunks) { c in
+                    let a = total * c / chunks, b = total * (c + 1) / chunks
+                    (dxn + a).update(repeating: 0, count: b - a)
+                }
+            }
             for cd in 0..<s.stride[0] { for ch in 0..<s.stride[1] { for cw in 0..<s.stride[2] {
                 let (ad, ah, aw) = (classes[0][cd], classes[1][ch], classes[2][cw])
                 if ad.count == 0 || ah.count == 0 || aw.count == 0 { continue }
                 let yBase = cd * inPlane + ch * inRow + cw
                 let yStep = (s.stride[0] * inPlane, s.stride[1] * inRow, s.stride[2])
                 let tc = ad.taps.count * ah.taps.count * aw.taps.count
-                if tc == 0 {
-                    // No tap reaches these voxels (e.g. a 1x1x1 kernel with stride 2): their gradient is zero.
-                    for c in 0..<ci { for md in 0..<ad.count { for mh in 0..<ah.count { for mw in 0..<aw.count {
-                        dxn[c * s.inputVoxels + yBase + md * yStep.0 + mh * yStep.1 + mw * yStep.2] = 0
-                    } } } }
-                    continue
-                }
-                // Weights packed [g over ci][co][class tap][lane].
+                if tc == 0 { continue }   // zeroed above
+                // Weights packed [g over ci][co][class tap][lane] (lanes past Ci stay zero from init),
+                // reading each (co, ci) kernel contiguously.
                 var j = 0
                 for (kd, dd) in ad.taps { for (kh, dh) in ah.taps { for (kw, dw) in aw.taps {
                     tapOffsets.p[j] = padded.offset(dd + lo[0], dh + lo[1], dw + lo[2])
-                    let k = (kd * s.kernel[1] + kh) * s.kernel[2] + kw
-                    for g in 0..<groups {
-                        for o in 0..<co {
-                            let dst = wp.p + ((g * co + o) * tc + j) * vw
-                            for lane in 0..<vw {
-                                let c = g * vw + lane
-                                dst[lane] = c < ci ? weight[(o * ci + c) * t + k] : 0
-                            }
-                        }
-                    }
+                    classTaps.p[j] = (kd * s.kernel[1] + kh) * s.kernel[2] + kw
                     j += 1
                 } } }
+                parallel(co) { o in
+                    for c in 0..<ci {
+                        let g = c / vw, lane = c % vw
+                        let src = weight + (o * ci + c) * t
+                        let dst = wp.p + (g * co + o) * tc * vw + lane
+                        for jj in 0..<tc { dst[jj * vw] = src[classTaps.p[jj]] }
+                    }
+                }
                 let plan = GatherPlan(
-                    x: UnsafePointer(padded.p), xChannelStride: padded.channelStride, reduceChannels: co,
+                    x: dyp, xChannelStride: padded.channelStride, reduceChannels: co,
                     taps: UnsafePointer(tapOffsets.p), tapCount: tc, w: UnsafePointer(wp.p), vw: vw, outChannels: ci,
                     bias: UnsafePointer(zeroBias.p),
                     grid: (ad.count, ah.count, aw.count),
@@ -208,9 +216,9 @@ public enum DirectConv3D {
         let ci = s.inChannels, co = s.outChannels
         let lo = s.padding
         let hi = highPadding(s)
-        let padded = PaddedVolume(channels: ci, size: s.input, low: lo, high: hi)
-        defer { padded.deallocate() }
         let vw = groupWidth(co)
+        let padded = PaddedVolume(channels: ci, size: s.input, low: lo, high: hi, borrowIfUnpadded: !(vw == 8 && s.stride[2] == 1))
+        defer { padded.deallocate() }
         let groups = (co + vw - 1) / vw
         let q = ci * t
         let acc = Scratch<Float>(count: groups * q * vw)   // [g][ci * t + k][lane], zeroed
@@ -225,18 +233,19 @@ public enum DirectConv3D {
         } } }
 
         for n in 0..<s.batch {
-            padded.fill(from: x + n * ci * s.inputVoxels, parallel: parallel)
+            let xp = padded.fill(from: x + n * ci * s.inputVoxels, parallel: parallel)
             let plan = WeightGradientPlan(
-                x: UnsafePointer(padded.p), qOffsets: UnsafePointer(qOffsets.p), q: q,
+                x: xp, qOffsets: UnsafePointer(qOffsets.p), q: q,
                 dy: dy + n * co * s.outputVoxels, dyChannelStride: s.outputVoxels, outChannels: co, vw: vw,
                 grid: (out[0], out[1], out[2]),
                 xStep: (s.stride[0] * padded.planeStride, s.stride[1] * padded.rowStride, s.stride[2]),
                 acc: acc.p)
             runWeightGradient(plan, parallel: parallel)
         }
-        for o in 0..<co {
+        parallel(co) { o in
             let g = o / vw, lane = o % vw
-            for j in 0..<q { dw[o * q + j] = acc.p[(g * q + j) * vw + lane] }
+            let src = acc.p + g * q * vw + lane
+            for j in 0..<q { dw[o * q + j] = src[j * vw] }
         }
         if let db {
             let nv = s.outputVoxels
@@ -287,41 +296,93 @@ struct Scratch<T> {
 }
 
 /// A [C, D + lo + hi, H + lo + hi, W + lo + hi] copy of a volume with a zero halo. Slack past the end
-/// lets micro-kernels read a few floats beyond the last voxel harmlessly.
+/// lets micro-kernels read a few floats beyond the last voxel harmlessly. The memory comes from
+/// `ScratchPool`, so a training loop does not page-fault a fresh buffer for every layer; `fill` writes
+/// every element (halo zeros and interior), so reused memory needs no clearing.
 struct PaddedVolume {
     let channels: Int
     let size: [Int]
     let low: [Int]
     let dims: [Int]
     let rowStride: Int, planeStride: Int, channelStride: Int
-    let p: UnsafeMutablePointer<Float>
+    /// nil when the volume needs no halo and the caller's kernels read only real voxels: `fill` then
+    /// hands back the source itself (1x1x1 convolutions with stride 2 skip a copy of their input).
+    let p: UnsafeMutablePointer<Float>?
+    let capacity: Int
+    static let slack = 64
 
-    init(channels: Int, size: [Int], low: [Int], high: [Int]) {
+    init(channels: Int, size: [Int], low: [Int], high: [Int], borrowIfUnpadded: Bool = false) {
         self.channels = channels; self.size = size; self.low = low
         dims = (0..<3).map { size[$0] + low[$0] + high[$0] }
         rowStride = dims[2]
         planeStride = dims[1] * dims[2]
         channelStride = dims[0] * planeStride
-        let count = channels * channelStride + 64
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
-        raw.initializeMemory(as: Float.self, repeating: 0, count: count)
-        p = raw.bindMemory(to: Float.self, capacity: count)
+        if borrowIfUnpadded && dims == size {
+            (p, capacity) = (nil, 0)
+        } else {
+            let (q, c) = ScratchPool.shared.take(channels * channelStride + Self.slack)
+            (q + channels * channelStride).initialize(repeating: 0, count: Self.slack)
+            (p, capacity) = (q, c)
+        }
     }
 
     @inline(__always) func offset(_ d: Int, _ h: Int, _ w: Int) -> Int { d * planeStride + h * rowStride + w }
 
-    /// Copies a [C, D, H, W] volume into the interior; the halo stays zero from init.
-    func fill(from src: UnsafePointer<Float>, parallel: ParallelFor) {
+    /// Writes a [C, D, H, W] volume into the interior and zeros into the halo; returns the volume to read.
+    func fill(from src: UnsafePointer<Float>, parallel: ParallelFor) -> UnsafePointer<Float> {
+        guard let p else { return src }
         let (d, h, w) = (size[0], size[1], size[2])
-        let items = channels * d
         let me = self
-        parallel(items) { item in
-            let c = item / d, z = item % d
+        let (lw, hw) = (low[2], dims[2] - low[2] - w)
+        parallel(channels * dims[0]) { item in
+            let c = item / me.dims[0], pz = item % me.dims[0]
+            let plane = p + c * me.channelStride + pz * me.planeStride
+            let z = pz - me.low[0]
+            if z < 0 || z >= d { plane.update(repeating: 0, count: me.planeStride); return }
             let s = src + (c * d + z) * h * w
-            let dst = me.p + c * me.channelStride + me.offset(z + me.low[0], me.low[1], me.low[2])
-            for y in 0..<h { (dst + y * me.rowStride).update(from: s + y * w, count: w) }
+            for py in 0..<me.dims[1] {
+                let row = plane + py * me.rowStride
+                let y = py - me.low[1]
+                if y < 0 || y >= h { row.update(repeating: 0, count: me.rowStride); continue }
+                if lw > 0 { row.update(repeating: 0, count: lw) }
+                (row + lw).update(from: s + y * w, count: w)
+                if hw > 0 { (row + lw + w).update(repeating: 0, count: hw) }
+            }
         }
+        return UnsafePointer(p)
     }
 
-    func deallocate() { p.deallocate() }
+    func deallocate() { if let p { ScratchPool.shared.give(p, capacity: capacity) } }
+}
+
+/// Keeps the last released scratch buffer for the next pass (the largest padded volume of a network,
+/// e.g. 241 MB at SALT's default level 0, stays allocated for the life of the process).
+final class ScratchPool: @unchecked Sendable {
+    static let shared = ScratchPool()
+    private var lock = pthread_mutex_t()
+    private var cached: (UnsafeMutablePointer<Float>, Int)?
+
+    init() { pthread_mutex_init(&lock, nil) }
+
+    /// A buffer of at least `count` floats (uninitialised contents) and its capacity.
+    func take(_ count: Int) -> (UnsafeMutablePointer<Float>, Int) {
+        pthread_mutex_lock(&lock)
+        let c = cached
+        if let c, c.1 >= count { cached = nil }
+        pthread_mutex_unlock(&lock)
+        if let c, c.1 >= count { return c }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        return (raw.bindMemory(to: Float.self, capacity: max(count, 1)), max(count, 1))
+    }
+
+    func give(_ p: UnsafeMutablePointer<Float>, capacity: Int) {
+        pthread_mutex_lock(&lock)
+        var free: UnsafeMutablePointer<Float>? = p
+        if cached == nil || cached!.1 < capacity {
+            free = cached?.0
+            cached = (p, capacity)
+        }
+        pthread_mutex_unlock(&lock)
+        free.map { UnsafeMutableRawPointer($0).deallocate() }
+    }
 }

@@ -112,18 +112,22 @@ public struct LabelSet: Sendable, Equatable {
     /// (searched recursively, not inside a dataset), plus `<root>/tree-additional-labels.txt` if present.
     public static func discover(root: URL) throws -> LabelSet {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
-            throw LabelError.unreadable(path: root.path, reason: "not a directory")
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir) else {
+            throw LabelError.unreadable(path: root.path, reason: "no such directory")
         }
+        guard isDir.boolValue else { throw LabelError.unreadable(path: root.path, reason: "not a directory") }
         let dirs = try datasetDirectories(under: root)
         guard !dirs.isEmpty else { throw LabelError.noDatasets(root: root.path) }
         let extra = root.appendingPathComponent("tree-additional-labels.txt")
         return try load(datasets: dirs, additionalLabels: FileManager.default.fileExists(atPath: extra.path) ? extra : nil)
     }
 
-    static func datasetDirectories(under dir: URL) throws -> [URL] {
+    /// Folders holding tree-labels.txt, at most `depth` levels down (a bound instead of SALT's unbounded
+    /// rglob, so symlink cycles and huge raw-data folders beside the datasets are not walked).
+    static func datasetDirectories(under dir: URL, depth: Int = 4) throws -> [URL] {
         let fm = FileManager.default
         if fm.fileExists(atPath: dir.appendingPathComponent("tree-labels.txt").path) { return [dir] }
+        if depth == 0 { return [] }
         let entries: [String]
         do { entries = try fm.contentsOfDirectory(atPath: dir.path) } catch {
             throw LabelError.unreadable(path: dir.path, reason: error.localizedDescription)
@@ -133,7 +137,7 @@ public struct LabelSet: Sendable, Equatable {
             let sub = dir.appendingPathComponent(e)
             var isDir: ObjCBool = false
             if fm.fileExists(atPath: sub.path, isDirectory: &isDir), isDir.boolValue {
-                found += try datasetDirectories(under: sub)
+                found += try datasetDirectories(under: sub, depth: depth - 1)
             }
         }
         return found

@@ -4,6 +4,8 @@
 public enum LabelError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A file could not be read.
     case unreadable(path: String, reason: String)
+    /// A file or folder could not be written.
+    case unwritable(path: String, reason: String)
     /// A path line such as `body,,liver` or `body,liver,` has an empty part.
     case emptyPathPart(file: String, line: Int, text: String)
     /// More than 255 lines: value 255 is reserved for "ignore", so a label file describes values 0...254.
@@ -30,6 +32,8 @@ public enum LabelError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case let .unreadable(path, reason):
             return "\(path): cannot read: \(reason)"
+        case let .unwritable(path, reason):
+            return "\(path): cannot write: \(reason)"
         case let .emptyPathPart(file, line, text):
             return "\(file):\(line): path '\(text)' has an empty part; write the path from the root with names separated by single commas (e.g. body,abdominal_cavity,liver), or '-' for a value that is not annotated"
         case let .tooManyLines(file, count):

@@ -8,3 +8,15 @@
 //
 // Class indices: the tree's nodes except the root, sorted like Python sorts tuples of strings (so they
 // equal SALT's indices); a parent always comes before its children. Value 255 in a class map = ignore.
+//
+// Entry points (shapes: tensors [N, C, spatial...] float32 with C = tree.count; class maps N * S bytes in
+// the same voxel order, S = product of the spatial axes):
+//   LabelSet.discover(root:) / LabelSet.load(datasets:additionalLabels:) -> tree + [DatasetLabels]
+//   LabelTree(paths:sinks:), LabelTree(jsonObject:), tree.jsonObject      (model files keep the tree)
+//   DatasetLabels.table / .lookupTable / .annotated                       (convert label volumes; mask)
+//   TreeSoftmax.forward(_:tree:[into:]), TreeSoftmax.backward(probabilities:gradOutput:tree:[into:])
+//   SaltLoss(tree:sinkWeight:).compute(logits: | probabilities:, targets:, annotated:) -> Result
+//       (ce, dice, sinkDice, total, perSample, gradLogits, predictedLeaves)
+//   LeafArgmax.compute(_:tree:) -> [UInt8];  NodeMask.mask(node:classMap:tree:) -> [Bool]
+//   ConfusionCounts.compute(predicted:target:annotated:tree:) -> [[tp, fp, fn]] per class
+// Every fast kernel has a plain reference beside it (`reference...`), which the tests compare against.

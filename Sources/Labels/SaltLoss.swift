@@ -75,6 +75,18 @@ public struct SaltLoss: Sendable {
         compute(logits: logits, targets: SaltLoss.classIndices(targets), annotated: annotated, gradient: gradient)
     }
 
+    /// Loss from probabilities with targets as a float tensor of class indices.
+    public func compute(probabilities: Tensor, targets: Tensor, annotated: [[Bool]], gradient: Bool = true,
+                        gradientInto: Tensor? = nil) -> Result {
+        compute(probabilities: probabilities, targets: SaltLoss.classIndices(targets), annotated: annotated,
+                gradient: gradient, gradientInto: gradientInto)
+    }
+
+    /// One annotated mask for every sample.
+    public func compute(logits: Tensor, targets: [UInt8], annotated: [Bool], gradient: Bool = true) -> Result {
+        compute(logits: logits, targets: targets, annotated: [annotated], gradient: gradient)
+    }
+
     /// Float class indices -> bytes (values are rounded; anything outside 0...255 becomes 255).
     public static func classIndices(_ t: Tensor) -> [UInt8] {
         (0..<t.count).map { i in
@@ -83,8 +95,11 @@ public struct SaltLoss: Sendable {
         }
     }
 
-    /// Loss and d(total)/d(logits) from the tree softmax's output.
-    public func compute(probabilities q: Tensor, targets: [UInt8], annotated: [[Bool]], gradient: Bool = true) -> Result {
+    /// Loss and d(total)/d(logits) from the tree softmax's output. `gradientInto`: a tensor shaped like
+    /// the probabilities to write the gradient into (reused across steps; it may be the probabilities
+    /// tensor itself, which is then overwritten); a new one otherwise.
+    public func compute(probabilities q: Tensor, targets: [UInt8], annotated: [[Bool]], gradient: Bool = true,
+                        gradientInto: Tensor? = nil) -> Result {
         let (n, c, s) = TreeSoftmax.dimensions(q, tree: tree)
         precondition(targets.count == n * s, "targets hold \(targets.count) voxels, probabilities \(q.shape) need \(n * s)")
         precondition(annotated.count == n || annotated.count == 1, "\(annotated.count) annotated masks for \(n) samples")
@@ -111,7 +126,8 @@ public struct SaltLoss: Sendable {
         var result = Result(ce: ce, dice: dice, sinkDice: sink, total: ce + dice + sink, perSample: terms,
                             gradLogits: nil, predictedLeaves: predicted)
         guard gradient else { return result }
-        let grad = Tensor(shape: q.shape)
+        if let gradientInto { precondition(gradientInto.shape == q.shape, "gradient tensor \(gradientInto.shape) for \(q.shape)") }
+        let grad = gradientInto ?? Tensor(shape: q.shape)
         targets.withUnsafeBufferPointer { tp in
             predicted.withUnsafeBufferPointer { pp in
                 for i in 0..<n {
@@ -190,52 +206,65 @@ public struct SaltLoss: Sendable {
         let block = TreeSoftmax.block
         let blocks = (s + block - 1) / block
         for t in 0..<s where targets[t] != 255 { precondition(Int(targets[t]) < c, "target class \(targets[t]) at voxel \(t) but the tree has \(c) classes; map label values through DatasetLabels.table") }
+        // The annotated classes on each target's path as flat arrays (class, slot), indexed by start[t].
+        var start: [Int] = [0], flatClass: [Int] = [], flatSlot: [Int] = []
+        for t in 0..<c {
+            for k in plan.targetClasses[t] { flatClass.append(k); flatSlot.append(slotOf[k]) }
+            start.append(flatClass.count)
+        }
+        let leaves32 = leaves.map(Int32.init)
         Parallel.forRanges(blocks, oversubscribe: 4) { range in
             var lValid = 0, lCE = 0.0
             var lInter = [Double](repeating: 0, count: na), lT = lInter, lP = lInter
             var lsI = [Double](repeating: 0, count: ns), lsT = lsI, lsP = lsI
             var lsSib = [Int](repeating: 0, count: ns)
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * block) { scratch in
-                let best = scratch.baseAddress!, validF = best + block
-                for b in range {
-                    let lo = b * block, len = min(s, lo + block) - lo
-                    // Leaf argmax (first maximum wins, like torch.argmax).
-                    let first = leaves[0] * s + lo
-                    for v in 0..<len { best[v] = q[first + v]; predicted[lo + v] = UInt8(leaves[0]) }
-                    for l in leaves.dropFirst() {
-                        let o = l * s + lo
-                        for v in 0..<len where q[o + v] > best[v] { best[v] = q[o + v]; predicted[lo + v] = UInt8(l) }
+            let qb = UnsafeMutablePointer<Float>.allocate(capacity: c * block + 3 * block)
+            qb.initialize(repeating: 0, count: c * block + 3 * block)
+            defer { qb.deallocate() }
+            let validF = qb + c * block, argmaxScratch = validF + block
+            start.withUnsafeBufferPointer { start in
+            flatClass.withUnsafeBufferPointer { flatClass in
+            flatSlot.withUnsafeBufferPointer { flatSlot in
+            leaves32.withUnsafeBufferPointer { leaves32 in
+            lInter.withUnsafeMutableBufferPointer { lInter in
+            lT.withUnsafeMutableBufferPointer { lT in
+            for b in range {
+                let lo = b * block, len = min(s, lo + block) - lo
+                // A dense copy of the block: class k's voxels at qb[k * block + v] (see TreeSoftmax.forEachBlock).
+                TreeSoftmax.gather(q + lo, stride: s, classes: c, length: len, into: qb)
+                LeafArgmax.block(qb, stride: block, leaves: leaves32, length: len, scratch: argmaxScratch, into: predicted + lo)
+                // Valid-voxel weights; the tail of a partial block weighs 0.
+                for v in 0..<block { validF[v] = v < len && targets[lo + v] != 255 ? 1 : 0 }
+                // Prediction sums over valid voxels.
+                for (i, k) in a.enumerated() {
+                    let o = qb + k * block
+                    var acc = Vec8(repeating: 0)
+                    for j in Swift.stride(from: 0, to: block, by: 8) { acc += load8(o + j) * load8(validF + j) }
+                    lP[i] += Double(acc.sum())
+                }
+                for v in 0..<len {
+                    let t = Int(targets[lo + v])
+                    if t == 255 { continue }
+                    lValid += 1
+                    for e in start[t]..<start[t + 1] {
+                        let p = qb[flatClass[e] &* block &+ v]
+                        lCE -= Double(Foundation.log(Swift.min(Swift.max(p, eps), 1 - eps)))
+                        let i = flatSlot[e]
+                        lInter[i] += Double(p)
+                        lT[i] += 1
                     }
-                    for v in 0..<len { validF[v] = targets[lo + v] == 255 ? 0 : 1 }
-                    // Prediction sums over valid voxels.
-                    for (i, k) in a.enumerated() {
-                        let o = k * s + lo
-                        var acc: Float = 0
-                        for v in 0..<len { acc += q[o + v] * validF[v] }
-                        lP[i] += Double(acc)
-                    }
-                    for v in 0..<len {
-                        let t = Int(targets[lo + v])
-                        if t == 255 { continue }
-                        lValid += 1
-                        for k in plan.targetClasses[t] {
-                            let p = q[k * s + lo + v]
-                            lCE -= Double(Foundation.log(Swift.min(Swift.max(p, eps), 1 - eps)))
-                            let i = slotOf[k]
-                            lInter[i] += Double(p)
-                            lT[i] += 1
-                        }
-                        let pred = Int(predicted[lo + v])
-                        for (j, sp) in plan.sinks.enumerated() {
-                            let inSibling = sp.targetInSibling[t] || sp.predictedInMissingSibling[pred]
-                            if inSibling { lsSib[j] += 1 }
-                            let p = Double(q[sp.sink * s + lo + v])
-                            lsP[j] += p
-                            if sp.predictedInParent[pred] && !inSibling { lsI[j] += p; lsT[j] += 1 }
-                        }
+                    if ns == 0 { continue }
+                    let pred = Int(predicted[lo + v])
+                    for (j, sp) in plan.sinks.enumerated() {
+                        let inSibling = sp.targetInSibling[t] || sp.predictedInMissingSibling[pred]
+                        if inSibling { lsSib[j] += 1 }
+                        let p = Double(qb[sp.sink * block + v])
+                        lsP[j] += p
+                        if sp.predictedInParent[pred] && !inSibling { lsI[j] += p; lsT[j] += 1 }
                     }
                 }
             }
+            }}}}}}
             lock.lock()
             valid += lValid; ceSum += lCE
             for i in 0..<na { inter[i] += lInter[i]; tsum[i] += lT[i]; psum[i] += lP[i] }
@@ -282,46 +311,38 @@ public struct SaltLoss: Sendable {
             sinkSlope.append(Float(-scale * 2 / den))
         }
         let block = TreeSoftmax.block
-        let blocks = (s + block - 1) / block
         let tree = self.tree
-        Parallel.forRanges(blocks, oversubscribe: 4) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: block) { scratch in
-                let validF = scratch.baseAddress!
-                for b in range {
-                    let lo = b * block, len = min(s, lo + block) - lo
-                    let qb = q + lo, db = d + lo
-                    for v in 0..<len { validF[v] = targets[lo + v] == 255 ? 0 : 1 }
-                    for k in 0..<c {
-                        let o = k * s
-                        let ck = constant[k]
-                        for v in 0..<len { db[o + v] = ck * validF[v] }
+        TreeSoftmax.forEachBlock(samples: 1, classes: c + 1, voxels: s) { _, lo, len, qb, db in
+            let validF = qb + c * block
+            TreeSoftmax.gather(q + lo, stride: s, classes: c, length: len, into: qb)
+            for v in 0..<block { validF[v] = v < len && targets[lo + v] != 255 ? 1 : 0 }
+            for k in 0..<c {
+                let o = db + k * block
+                let ck = Vec8(repeating: constant[k])
+                for j in Swift.stride(from: 0, to: block, by: 8) { store8(ck * load8(validF + j), o + j) }
+            }
+            for v in 0..<len {
+                let t = Int(targets[lo + v])
+                if t == 255 { continue }
+                for k in plan.targetClasses[t] {
+                    let p = qb[k * block + v]
+                    var g = slope[k]
+                    // torch.clip passes the gradient on [min, max] (bounds included).
+                    if p >= eps && p <= 1 - eps { g -= ceScale / p }
+                    db[k * block + v] += g
+                }
+                if !active.isEmpty {
+                    let pred = Int(predicted[lo + v])
+                    for (i, j) in active.enumerated() {
+                        let sp = plan.sinks[j]
+                        let target = sp.predictedInParent[pred] && !(sp.targetInSibling[t] || sp.predictedInMissingSibling[pred])
+                        db[sp.sink * block + v] += sinkConstant[i] + (target ? sinkSlope[i] : 0)
                     }
-                    for v in 0..<len {
-                        let t = Int(targets[lo + v])
-                        if t == 255 { continue }
-                        for k in plan.targetClasses[t] {
-                            let p = qb[k * s + v]
-                            var g = slope[k]
-                            // torch.clip passes the gradient on [min, max] (bounds included).
-                            if p >= eps && p <= 1 - eps { g -= ceScale / p }
-                            db[k * s + v] += g
-                        }
-                        if !active.isEmpty {
-                            let pred = Int(predicted[lo + v])
-                            for (i, j) in active.enumerated() {
-                                let sp = plan.sinks[j]
-                                let target = sp.predictedInParent[pred] && !(sp.targetInSibling[t] || sp.predictedInMissingSibling[pred])
-                                db[sp.sink * s + v] += sinkConstant[i] + (target ? sinkSlope[i] : 0)
-                            }
-                        }
-                    }
-                    for k in 0..<c {
-                        let o = k * s
-                        for v in 0..<len { db[o + v] *= qb[o + v] }
-                    }
-                    TreeSoftmax.backwardBlock(qb, db, stride: s, length: len, tree: tree)
                 }
             }
+            TreeSoftmax.multiply(db, by: qb, count: c * block)
+            TreeSoftmax.backwardBlock(qb, db, tree: tree)
+            TreeSoftmax.scatter(db, classes: c, length: len, into: d + lo, stride: s)
         }
     }
 }

@@ -10,125 +10,150 @@ import Tensor
 
 public enum TreeSoftmax {
     /// Voxels per block: 145 classes x 128 voxels x 4 bytes = 74 KB per tensor, inside L2.
-    static let block = 128
+    static let block = 256   // a multiple of 8 (Vec8 lanes)
 
     /// Joint probabilities of every node. logits: [N, C, ...] -> same shape.
     public static func forward(_ logits: Tensor, tree: LabelTree) -> Tensor {
-        let (n, c, s) = dimensions(logits, tree: tree)
         let out = Tensor(shape: logits.shape)
-        let x = logits.storage, y = out.storage
-        forEachBlock(samples: n, voxels: s) { sample, lo, hi in
-            let base = sample * c * s
-            forwardBlock(x + base + lo, y + base + lo, stride: s, length: hi - lo, tree: tree)
-        }
+        forward(logits, tree: tree, into: out)
         return out
+    }
+
+    /// Forward into an existing tensor of the same shape (reusing it saves the page faults of a fresh
+    /// allocation, a large share of the cost on a 64^3 x 145 patch). `out` may be `logits` itself.
+    public static func forward(_ logits: Tensor, tree: LabelTree, into out: Tensor) {
+        let (n, c, s) = dimensions(logits, tree: tree)
+        precondition(out.shape == logits.shape, "output \(out.shape) for logits \(logits.shape)")
+        let x = logits.storage, y = out.storage
+        forEachBlock(samples: n, classes: c, voxels: s) { sample, lo, len, a, _ in
+            let base = sample * c * s + lo
+            gather(x + base, stride: s, classes: c, length: len, into: a)
+            forwardBlock(a, tree: tree)
+            scatter(a, classes: c, length: len, into: y + base, stride: s)
+        }
     }
 
     /// Gradient with respect to the logits, given the forward output and the gradient of some scalar with
     /// respect to it. Shapes as `forward`. Needs only the probabilities: with H_i = q_i g_i + sum of H over
     /// i's children, dL/dx_i = H_i - s_i * sum_{k in i's group} H_k, where s_i = q_i / q_parent.
     public static func backward(probabilities: Tensor, gradOutput: Tensor, tree: LabelTree) -> Tensor {
-        let (n, c, s) = dimensions(probabilities, tree: tree)
-        precondition(gradOutput.shape == probabilities.shape, "gradOutput \(gradOutput.shape) vs probabilities \(probabilities.shape)")
         let out = Tensor(shape: probabilities.shape)
-        let q = probabilities.storage, g = gradOutput.storage, d = out.storage
-        forEachBlock(samples: n, voxels: s) { sample, lo, hi in
-            let base = sample * c * s + lo
-            let len = hi - lo
-            for k in 0..<c {
-                let o = k * s
-                for v in 0..<len { d[base + o + v] = q[base + o + v] * g[base + o + v] }
-            }
-            backwardBlock(q + base, d + base, stride: s, length: len, tree: tree)
-        }
+        backward(probabilities: probabilities, gradOutput: gradOutput, tree: tree, into: out)
         return out
+    }
+
+    /// Backward into an existing tensor (may be `gradOutput` itself).
+    public static func backward(probabilities: Tensor, gradOutput: Tensor, tree: LabelTree, into out: Tensor) {
+        let (n, c, s) = dimensions(probabilities, tree: tree)
+        precondition(gradOutput.shape == probabilities.shape && out.shape == probabilities.shape,
+                     "gradOutput \(gradOutput.shape), output \(out.shape) vs probabilities \(probabilities.shape)")
+        let q = probabilities.storage, g = gradOutput.storage, d = out.storage
+        forEachBlock(samples: n, classes: c, voxels: s) { sample, lo, len, qa, da in
+            let base = sample * c * s + lo
+            gather(q + base, stride: s, classes: c, length: len, into: qa)
+            gather(g + base, stride: s, classes: c, length: len, into: da)
+            multiply(da, by: qa, count: c * block)
+            backwardBlock(qa, da, tree: tree)
+            scatter(da, classes: c, length: len, into: d + base, stride: s)
+        }
     }
 
     // MARK: block kernels (shared with SaltLoss)
 
-    /// Runs body(sample, lo, hi) over blocks of voxels, in parallel.
-    static func forEachBlock(samples: Int, voxels: Int, _ body: (Int, Int, Int) -> Void) {
+    /// Runs body(sample, lo, length, scratchA, scratchB) over blocks of voxels, in parallel; each scratch
+    /// holds classes x `block` floats (class k's values at k * block), reused across a worker's blocks.
+    ///
+    /// Why copy blocks into scratch: in a [N, C, S] tensor one class's voxels are S floats apart, and for
+    /// patch sizes like 64^3 that is exactly 1 MiB, so every class of a block maps to the same cache set
+    /// and they evict each other; the copy streams each row once and the math runs on a dense block.
+    static func forEachBlock(samples: Int, classes c: Int, voxels: Int,
+                             _ body: (Int, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
         let blocksPerSample = (voxels + block - 1) / block
         Parallel.forRanges(samples * blocksPerSample, oversubscribe: 4) { range in
-            for b in range {
-                let sample = b / blocksPerSample, lo = (b % blocksPerSample) * block
-                body(sample, lo, min(voxels, lo + block))
+            let a = UnsafeMutablePointer<Float>.allocate(capacity: c * block)
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: c * block)
+            a.initialize(repeating: 0, count: c * block)
+            b.initialize(repeating: 0, count: c * block)
+            defer { a.deallocate(); b.deallocate() }
+            for blk in range {
+                let sample = blk / blocksPerSample, lo = (blk % blocksPerSample) * block
+                body(sample, lo, min(voxels, lo + block) - lo, a, b)
             }
         }
     }
 
-    /// Forward on `length` voxels; class k's values at x[k * stride + v].
+    /// Copies `length` voxels of each class (rows `stride` apart) into a dense block (rows `block` apart).
     @inline(__always)
-    static func forwardBlock(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, stride s: Int, length len: Int, tree: LabelTree) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * block) { scratch in
-            let mx = scratch.baseAddress!, sum = mx + block
-            for grp in tree.groups {
-                let members = grp.members
-                let first = members[0] * s
-                for v in 0..<len { mx[v] = x[first + v] }
-                for k in members.dropFirst() {
-                    let o = k * s
-                    for v in 0..<len { mx[v] = Swift.max(mx[v], x[o + v]) }
-                }
-                for v in 0..<len { sum[v] = 0 }
+    static func gather(_ src: UnsafePointer<Float>, stride s: Int, classes c: Int, length len: Int, into dst: UnsafeMutablePointer<Float>) {
+        for k in 0..<c { (dst + k * block).update(from: src + k * s, count: len) }
+    }
+
+    @inline(__always)
+    static func scatter(_ src: UnsafePointer<Float>, classes c: Int, length len: Int, into dst: UnsafeMutablePointer<Float>, stride s: Int) {
+        for k in 0..<c { (dst + k * s).update(from: src + k * block, count: len) }
+    }
+
+    /// Forward, in place, on one dense block (class k's `block` voxels at x[k * block]): logits in,
+    /// joint probabilities out. All `block` lanes are computed (a partial block's tail is scratch).
+    @inline(__always)
+    static func forwardBlock(_ x: UnsafeMutablePointer<Float>, tree: LabelTree) {
+        for grp in tree.groups {
+            let members = grp.members, parent = grp.parent
+            for j in Swift.stride(from: 0, to: block, by: 8) {
+                let base = x + j
+                var m = load8(base + members[0] &* block)
+                for k in members.dropFirst() { m = max8(m, load8(base + k &* block)) }
+                var sum = Vec8(repeating: 0)
                 for k in members {
-                    let o = k * s
-                    for v in 0..<len {
-                        let e = Foundation.exp(x[o + v] - mx[v])
-                        y[o + v] = e
-                        sum[v] += e
-                    }
+                    let e = exp8(load8(base + k &* block) - m)
+                    store8(e, base + k &* block)
+                    sum += e
                 }
-                if grp.parent < 0 {
-                    for v in 0..<len { sum[v] = 1 / sum[v] }
-                } else {
-                    let p = grp.parent * s
-                    for v in 0..<len { sum[v] = y[p + v] / sum[v] }
-                }
-                for k in members {
-                    let o = k * s
-                    for v in 0..<len { y[o + v] *= sum[v] }
-                }
+                let scale = (parent < 0 ? Vec8(repeating: 1) : load8(base + parent &* block)) / sum
+                for k in members { store8(load8(base + k &* block) * scale, base + k &* block) }
             }
         }
     }
 
-    /// Backward on `length` voxels: on entry d holds q * g (dL/dq times q), on exit dL/dx.
+    /// Backward, in place, on one dense block: on entry d holds q * g (dL/dq times q), on exit dL/dx.
     @inline(__always)
-    static func backwardBlock(_ q: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, stride s: Int, length len: Int, tree: LabelTree) {
+    static func backwardBlock(_ q: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, tree: LabelTree) {
         let groups = tree.groups
         // H_p += sum of H over p's children; children's groups come later in `groups`, so walking backwards
         // finishes every H before it is added to its parent.
         for grp in groups.reversed() where grp.parent >= 0 {
-            let p = grp.parent * s
-            for k in grp.members {
-                let o = k * s
-                for v in 0..<len { d[p + v] += d[o + v] }
+            let members = grp.members, p = grp.parent &* block
+            for j in Swift.stride(from: 0, to: block, by: 8) {
+                var acc = load8(d + (p &+ j))
+                for k in members { acc += load8(d + (k &* block &+ j)) }
+                store8(acc, d + (p &+ j))
             }
         }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * block) { scratch in
-            let total = scratch.baseAddress!, inv = total + block
-            // dx_i = H_i - (q_i / q_p) * sum_k H_k. A group's members are only overwritten here, after
-            // their sum is taken; a parent's own H was used by its group's earlier pass.
-            for grp in groups {
-                for v in 0..<len { total[v] = 0 }
-                for k in grp.members {
-                    let o = k * s
-                    for v in 0..<len { total[v] += d[o + v] }
-                }
-                if grp.parent < 0 {
-                    for v in 0..<len { inv[v] = total[v] }
-                } else {
-                    let p = grp.parent * s
+        // dx_i = H_i - (q_i / q_p) * sum_k H_k. A group's members are only overwritten here, after their
+        // sum is taken; a parent's own H was used by its group's earlier pass.
+        let zero = Vec8(repeating: 0)
+        for grp in groups {
+            let members = grp.members, parent = grp.parent
+            for j in Swift.stride(from: 0, to: block, by: 8) {
+                var total = zero
+                for k in members { total += load8(d + (k &* block &+ j)) }
+                if parent >= 0 {
                     // q_p == 0 means every q_k == 0: the term vanishes.
-                    for v in 0..<len { let qp = q[p + v]; inv[v] = qp > 0 ? total[v] / qp : 0 }
+                    let qp = load8(q + (parent &* block &+ j))
+                    total = (total / qp).replacing(with: zero, where: qp .<= zero)
                 }
-                for k in grp.members {
-                    let o = k * s
-                    for v in 0..<len { d[o + v] -= q[o + v] * inv[v] }
+                for k in members {
+                    let o = k &* block &+ j
+                    store8(load8(d + o) - load8(q + o) * total, d + o)
                 }
             }
         }
+    }
+
+    /// d[i] *= q[i] over `count` floats (a multiple of 8).
+    @inline(__always)
+    static func multiply(_ d: UnsafeMutablePointer<Float>, by q: UnsafePointer<Float>, count: Int) {
+        for i in Swift.stride(from: 0, to: count, by: 8) { store8(load8(d + i) * load8(q + i), d + i) }
     }
 
     static func dimensions(_ t: Tensor, tree: LabelTree) -> (Int, Int, Int) {

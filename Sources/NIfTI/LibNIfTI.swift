@@ -33,24 +33,24 @@ enum LibNIfTI {
     static func readHeader(_ path: String) throws -> NIfTIHeader {
         _ = quiet
         try checkReadable(path)
-        try sniffHeader(path)
-        return try parseHeader(path).header
+        let format = try sniffHeader(path)
+        return try parseHeader(path, format: format).header
     }
 
     private static func readHeaderAndLocateData(_ path: String, maxDimensions: Int) throws
         -> (NIfTIHeader, String, Int, [Int], NIfTIDataType) {
         _ = quiet
         try checkReadable(path)
-        let isPair = try sniffHeader(path)
+        let format = try sniffHeader(path)
         var imagePath = path
-        if isPair {
+        if format.isPair {
             let candidates = imageCandidates(forHeader: path)
             guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
                 throw NIfTIError.missingImageFile(header: path, tried: candidates)
             }
             imagePath = found
         }
-        let (header, offset) = try parseHeader(path)
+        let (header, offset) = try parseHeader(path, format: format)
         guard let datatype = NIfTIDataType(code: header.datatypeCode) else {
             throw NIfTIError.unsupportedDatatype(path: path, code: header.datatypeCode, name: NIfTIDataType.name(ofCode: header.datatypeCode))
         }
@@ -104,9 +104,9 @@ enum LibNIfTI {
     }
 
     /// Checks the header size field and magic ourselves (libnifti2 would print to stderr, and would
-    /// take a file without magic for ANALYZE 7.5). Returns true for a .hdr/.img pair ("ni1"/"ni2").
-    @discardableResult
-    private static func sniffHeader(_ path: String) throws -> Bool {
+    /// take a file without magic for ANALYZE 7.5). Returns the NIfTI version (1 or 2) and whether the
+    /// file is the header of a .hdr/.img pair ("ni1"/"ni2").
+    private static func sniffHeader(_ path: String) throws -> (version: Int, isPair: Bool) {
         let gz = isGzip(path)
         guard let fp = znzopen(path, "rb", gz ? 1 : 0) else {
             throw NIfTIError.unreadable(path: path, reason: "znzopen failed")
@@ -131,8 +131,8 @@ enum LibNIfTI {
                 throw NIfTIError.truncated(path: path, what: "NIfTI-1 header", expectedBytes: 348, gotBytes: got)
             }
             let magic = Array(bytes[344..<348])
-            if magic == Array("n+1".utf8) + [0] { return false }
-            if magic == Array("ni1".utf8) + [0] { return true }
+            if magic == Array("n+1".utf8) + [0] { return (1, false) }
+            if magic == Array("ni1".utf8) + [0] { return (1, true) }
             throw NIfTIError.notNIfTI(path: path, detail: "no NIfTI-1 magic ('n+1' or 'ni1') at byte 344, found \(printable(magic)); an ANALYZE 7.5 header is not supported")
         }
         if sizeLE == 540 || sizeBE == 540 {
@@ -140,8 +140,8 @@ enum LibNIfTI {
                 throw NIfTIError.truncated(path: path, what: "NIfTI-2 header", expectedBytes: 540, gotBytes: got)
             }
             let magic = Array(bytes[4..<8])
-            if magic == Array("n+2".utf8) + [0] { return false }
-            if magic == Array("ni2".utf8) + [0] { return true }
+            if magic == Array("n+2".utf8) + [0] { return (2, false) }
+            if magic == Array("ni2".utf8) + [0] { return (2, true) }
             throw NIfTIError.notNIfTI(path: path, detail: "no NIfTI-2 magic ('n+2' or 'ni2') at byte 4, found \(printable(magic))")
         }
         throw NIfTIError.notNIfTI(path: path, detail: "the header size field is \(sizeLE), not 348 (NIfTI-1) or 540 (NIfTI-2)\(gz ? "" : (isGzipName(path) ? "; the name ends in .gz but the file is not gzip-compressed" : ""))")
@@ -154,15 +154,15 @@ enum LibNIfTI {
     }
 
     /// nifti_image_read (header and extensions only) -> our header; returns the data offset too.
-    private static func parseHeader(_ path: String) throws -> (header: NIfTIHeader, offset: Int) {
+    private static func parseHeader(_ path: String, format: (version: Int, isPair: Bool)) throws -> (header: NIfTIHeader, offset: Int) {
         guard let nim = nifti_image_read(path, 0) else {
             throw NIfTIError.library(path: path, function: "nifti_image_read", detail: "could not read the header (it may be damaged)")
         }
         defer { nifti_image_free(nim) }
         let n = nim.pointee
         var h = NIfTIHeader()
-        h.version = (n.nifti_type == 4 || n.nifti_type == 5) ? 2 : 1
-        h.isPair = n.nifti_type == 2 || n.nifti_type == 5
+        h.version = format.version
+        h.isPair = format.isPair
         h.bigEndian = n.byteorder == 2
         h.dim = withUnsafeBytes(of: n.dim) { Array($0.bindMemory(to: Int64.self)).map { Int($0) } }
         h.pixdim = withUnsafeBytes(of: n.pixdim) { Array($0.bindMemory(to: Double.self)) }

@@ -43,52 +43,55 @@ enum VoxelConversion {
     /// `valueOutOfRange` (naming `path`) for NaN/infinite values in an integer type or values out of range.
     static func bytes(from voxels: [Float], datatype: NIfTIDataType, slope: Double, intercept: Double,
                       path: String) throws -> [UInt8] {
+        precondition(1.littleEndian == 1, "raw voxel bytes are written in the machine's (little-endian) order")
         let n = voxels.count
         var bad: Int? = nil
-        let size = datatype.byteSize
-        let scaled = slope != 1 || intercept != 0
-        let range = datatype.range
-        let out = [UInt8](unsafeUninitializedCapacity: n * size) { buffer, initialized in
+        let out = [UInt8](unsafeUninitializedCapacity: n * datatype.byteSize) { buffer, initialized in
             let raw = UnsafeMutableRawBufferPointer(buffer)
-            @inline(__always) func rawValue(_ i: Int) -> Double {
-                let v = Double(voxels[i])
-                return scaled ? (v - intercept) / slope : v
-            }
-            @inline(__always) func integer(_ i: Int) -> Double? {
-                let r = rawValue(i).rounded(.toNearestOrEven)
-                guard r.isFinite, range.contains(r) else { return nil }
-                return r
-            }
-            switch datatype {
-            case .float32:
-                for i in 0..<n {
-                    let v: Float = scaled ? Float(rawValue(i)) : voxels[i]
-                    raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self)
-                }
-            case .float64:
-                for i in 0..<n {
-                    raw.storeBytes(of: rawValue(i).bitPattern.littleEndian, toByteOffset: i * 8, as: UInt64.self)
-                }
-            default:
-                for i in 0..<n {
-                    guard let r = integer(i) else { bad = i; break }
-                    switch datatype {
-                    case .uint8: raw.storeBytes(of: UInt8(r), toByteOffset: i, as: UInt8.self)
-                    case .int8: raw.storeBytes(of: Int8(r), toByteOffset: i, as: Int8.self)
-                    case .uint16: raw.storeBytes(of: UInt16(r).littleEndian, toByteOffset: i * 2, as: UInt16.self)
-                    case .int16: raw.storeBytes(of: Int16(r).littleEndian, toByteOffset: i * 2, as: Int16.self)
-                    case .uint32: raw.storeBytes(of: UInt32(r).littleEndian, toByteOffset: i * 4, as: UInt32.self)
-                    case .int32: raw.storeBytes(of: Int32(r).littleEndian, toByteOffset: i * 4, as: Int32.self)
-                    case .uint64: raw.storeBytes(of: UInt64(r).littleEndian, toByteOffset: i * 8, as: UInt64.self)
-                    case .int64: raw.storeBytes(of: Int64(r).littleEndian, toByteOffset: i * 8, as: Int64.self)
-                    case .float32, .float64: break
+            voxels.withUnsafeBufferPointer { src in
+                switch datatype {
+                case .uint8: bad = storeIntegers(src, raw, UInt8.self, datatype.range, slope, intercept)
+                case .int8: bad = storeIntegers(src, raw, Int8.self, datatype.range, slope, intercept)
+                case .uint16: bad = storeIntegers(src, raw, UInt16.self, datatype.range, slope, intercept)
+                case .int16: bad = storeIntegers(src, raw, Int16.self, datatype.range, slope, intercept)
+                case .uint32: bad = storeIntegers(src, raw, UInt32.self, datatype.range, slope, intercept)
+                case .int32: bad = storeIntegers(src, raw, Int32.self, datatype.range, slope, intercept)
+                case .uint64: bad = storeIntegers(src, raw, UInt64.self, datatype.range, slope, intercept)
+                case .int64: bad = storeIntegers(src, raw, Int64.self, datatype.range, slope, intercept)
+                case .float32:
+                    // storeBytes: the buffer stays bound to UInt8 (no rebinding of the array's memory).
+                    if slope == 1 && intercept == 0 {
+                        for i in 0..<n { raw.storeBytes(of: src[i], toByteOffset: 4 * i, as: Float.self) }
+                    } else {
+                        for i in 0..<n { raw.storeBytes(of: Float((Double(src[i]) - intercept) / slope), toByteOffset: 4 * i, as: Float.self) }
                     }
+                case .float64:
+                    for i in 0..<n { raw.storeBytes(of: (Double(src[i]) - intercept) / slope, toByteOffset: 8 * i, as: Double.self) }
                 }
             }
             if bad != nil { raw.initializeMemory(as: UInt8.self, repeating: 0) }
-            initialized = n * size
+            initialized = n * datatype.byteSize
         }
         if let i = bad { throw NIfTIError.valueOutOfRange(path: path, value: voxels[i], index: i, datatype: datatype) }
         return out
+    }
+
+    /// Rounds (ties to even, like numpy's rint) and stores; returns the index of the first value out
+    /// of `range` (or NaN), or nil.
+    private static func storeIntegers<T: FixedWidthInteger>(_ src: UnsafeBufferPointer<Float>, _ raw: UnsafeMutableRawBufferPointer,
+                                                            _: T.Type, _ range: ClosedRange<Double>,
+                                                            _ slope: Double, _ intercept: Double) -> Int? {
+        let size = MemoryLayout<T>.size
+        let scaled = slope != 1 || intercept != 0
+        let lo = range.lowerBound, hi = range.upperBound
+        for i in 0..<src.count {
+            let v = Double(src[i])
+            let r = (scaled ? (v - intercept) / slope : v).rounded(.toNearestOrEven)
+            guard r >= lo && r <= hi else { return i }  // false for NaN too
+            // Through Int64 (a single concrete conversion; T(r) from Double is slow generic code).
+            let bits = r < 9_223_372_036_854_775_808.0 ? Int64(r) : Int64(bitPattern: UInt64(r))
+            raw.storeBytes(of: T(truncatingIfNeeded: bits), toByteOffset: size * i, as: T.self)
+        }
+        return nil
     }
 }

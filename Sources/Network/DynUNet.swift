@@ -116,6 +116,7 @@ public final class DynUNet {
         precondition(headGradients.isEmpty || headGradients.count == deepSupervisionHeads.count,
                      "DynUNet backward: \(headGradients.count) head gradients for \(deepSupervisionHeads.count) heads")
         let L = configuration.levels
+        if headGradients.isEmpty { deepSupervisionHeads.forEach { $0.conv.releaseCache() } }
         var g = outputBlock.backward(gradOutput)   // at the output of the last upsample (level 0)
         var skipGradients = [Tensor?](repeating: nil, count: L - 1)
         // Reverse of the forward order: from the top upsample (level 0) down to the deepest.

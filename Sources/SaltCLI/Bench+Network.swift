@@ -36,6 +36,21 @@ enum NetworkBenchmark {
         return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     }
 
+    /// CPU seconds of the whole process (all threads): on a machine shared with other work this stays
+    /// near what an idle machine would take (times the cores used) while wall time stretches.
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    /// The share of the machine other processes used recently (1-minute load average minus ours, per core).
+    static func loadNote() -> String {
+        guard let s = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8), let l = Double(s.split(separator: " ")[0]) else { return "" }
+        return String(format: "load average %.1f on %d cores%@", l, ProcessInfo.processInfo.activeProcessorCount,
+                      l > Double(ProcessInfo.processInfo.activeProcessorCount) + 0.5 ? " (machine busy: wall times are inflated; see CPU seconds)" : "")
+    }
+
     static func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 
     /// VmHWM of this process in MB (peak resident set).
@@ -75,9 +90,12 @@ enum NetworkBenchmark {
         let trainFLOP = 2 * (3 * macs - firstLayer)
         print(String(format: "analytic conv work: %.3f G MAC per forward, %.2f GFLOP per train step", macs / 1e9, trainFLOP / 1e9))
 
-        var forwardTimes: [Double] = []
+        print(loadNote())
+        var forwardTimes: [Double] = [], forwardCPU: [Double] = []
         for i in 0...repeats {
+            let c0 = processCPUSeconds()
             let t = seconds { _ = net.forward(x) }
+            if i > 0 || repeats == 1 { forwardCPU.append(processCPUSeconds() - c0) }
             if i > 0 || repeats == 1 { forwardTimes.append(t) }   // the first run warms up (page faults, threads)
             if repeats == 1 && i == 0 { break }
         }
@@ -87,8 +105,9 @@ enum NetworkBenchmark {
 
         let adam = AdamW(learningRate: 1e-3)
         let ones = Tensor(shape: [1, p.classes] + p.patch, repeating: 1)
-        var trainTimes: [Double] = []
+        var trainTimes: [Double] = [], trainCPU: [Double] = []
         for i in 0...repeats {
+            let c0 = processCPUSeconds()
             let t = seconds {
                 let y = net.forward(x, training: true)
                 _ = y
@@ -96,13 +115,15 @@ enum NetworkBenchmark {
                 adam.step(net.parameters)
                 net.zeroGradients()
             }
-            if i > 0 || repeats == 1 { trainTimes.append(t) }
+            if i > 0 || repeats == 1 { trainTimes.append(t); trainCPU.append(processCPUSeconds() - c0) }
             if repeats == 1 && i == 0 { break }
         }
         let train = median(trainTimes)
         print(String(format: "train step (forward + backward of sum(output) + AdamW): %.3f s (%.1f GFLOP/s conv)   peer %.2f s -> %.2fx",
                      train, trainFLOP / train / 1e9, p.peerTrain, train / p.peerTrain))
+        print(String(format: "CPU seconds (all threads): forward %.3f, train step %.3f", median(forwardCPU), median(trainCPU)))
         print(String(format: "peak RSS (VmHWM): %.0f MB   peer %@", peakRSSMB(), p.peerRSS))
+        print(loadNote())
         print("samples: forward \(forwardTimes.map { String(format: "%.3f", $0) }), train \(trainTimes.map { String(format: "%.3f", $0) })")
     }
 }

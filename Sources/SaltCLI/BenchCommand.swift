@@ -17,6 +17,8 @@ enum BenchCommand: Command {
             .segmentation,
             networkSuite,
             convSuite,
+            .nifti,
+            LabelsBench.suite,
         ]
     }
 

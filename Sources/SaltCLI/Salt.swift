@@ -10,10 +10,15 @@ public enum Salt {
         BenchCommand.self,
         InfoCommand.self,
         ConvertCommand.self,
+        TreeCommand.self,
         TrainCommand.self,
         ExportCommand.self,
         PredictCommand.self,
         EvaluateCommand.self,
+        RunCommand.self,
+        StatusCommand.self,
+        DagCommand.self,
+        GcCommand.self,
     ]
 
     static var overview: String {

@@ -15,12 +15,33 @@ extension Conv3D {
                            input: Array(x.shape[2...]), kernel: Array(w.shape[2...]), stride: stride, padding: padding)
     }
 
+    /// 1x1x1 kernel, stride 1, no padding: one GEMM per sample beats any direct kernel (no reuse to win).
+    static func isUnitPointwise(_ s: Conv3DShape) -> Bool {
+        s.kernel == [1, 1, 1] && s.stride == [1, 1, 1] && s.padding == [0, 0, 0]
+    }
+
     /// Direct SIMD forward; same contract as `forward`. Precondition: `CPUFeatures.hasAVX2FMA`.
     public static func fastForward(_ x: Tensor, weight w: Tensor, bias: Tensor?, stride: [Int], padding: [Int]) -> Tensor {
         precondition(CPUFeatures.hasAVX2FMA, "Conv3D.fastForward needs a CPU with AVX2 and FMA")
         let s = fastShape(x, w, stride, padding)
         if let bias { precondition(bias.count == s.outChannels, "Conv3D: bias has \(bias.count) values for \(s.outChannels) output channels") }
         let y = Tensor(shape: [s.batch, s.outChannels] + s.output)
+        if isUnitPointwise(s) {
+            // A 1x1x1 stride-1 convolution is a plain GEMM on the volume: y[Co, P] = w[Co, Ci] x[Ci, P].
+            let p = s.outputVoxels
+            for n in 0..<s.batch {
+                let yb = y.storage + n * s.outChannels * p
+                BLAS.sgemm(.none, .none, m: s.outChannels, n: p, k: s.inChannels, a: w.storage, lda: s.inChannels,
+                           b: x.storage + n * s.inChannels * p, ldb: p, c: yb, ldc: p)
+                if let bias {
+                    Parallel.for(s.outChannels) { o in
+                        let v = bias.storage[o], row = yb + o * p
+                        for i in 0..<p { row[i] += v }
+                    }
+                }
+            }
+            return y
+        }
         DirectConv3D.forward(s, x: x.storage, weight: w.storage, bias: bias.map { UnsafePointer($0.storage) },
                              y: y.storage, parallel: Parallel.for)
         return y
@@ -34,6 +55,27 @@ extension Conv3D {
         precondition(gy.shape == [s.batch, s.outChannels] + s.output,
                      "Conv3D backward: gradOutput \(gy.shape) != output shape \([s.batch, s.outChannels] + s.output)")
         let gw = Tensor(shape: w.shape), gb = Tensor(shape: [s.outChannels])
+        if isUnitPointwise(s) {
+            // GEMMs: gw[Co, Ci] += gy[Co, P] x[Ci, P]^T, gx[Ci, P] = w[Co, Ci]^T gy[Co, P].
+            let p = s.outputVoxels, (ci, co) = (s.inChannels, s.outChannels)
+            let gx = needInputGradient ? Tensor(shape: x.shape) : nil
+            for n in 0..<s.batch {
+                let gyb = gy.storage + n * co * p, xb = x.storage + n * ci * p
+                BLAS.sgemm(.none, .transposed, m: co, n: ci, k: p, a: gyb, lda: p, b: xb, ldb: p,
+                           beta: n == 0 ? 0 : 1, c: gw.storage, ldc: ci)
+                if let gx {
+                    BLAS.sgemm(.transposed, .none, m: ci, n: p, k: co, a: w.storage, lda: ci, b: gyb, ldb: p,
+                               c: gx.storage + n * ci * p, ldc: p)
+                }
+                Parallel.for(co) { o in
+                    var sum: Double = 0
+                    let row = gyb + o * p
+                    for i in 0..<p { sum += Double(row[i]) }
+                    gb.storage[o] += Float(sum)
+                }
+            }
+            return (gx, gw, gb)
+        }
         DirectConv3D.weightGradient(s, x: x.storage, gradOutput: gy.storage, gradWeight: gw.storage,
                                     gradBias: gb.storage, parallel: Parallel.for)
         var gx: Tensor?

@@ -61,42 +61,56 @@ public enum ConvTranspose3D {
 
     // MARK: Fast path (GEMM + scatter)
 
-    /// Moves between cols[(o, a, b, c), (d, h, w)] and y[o, d*kd+a, h*kh+b, w*kw+c] for one sample.
-    /// `toVolume` scatters cols into y (overwriting); otherwise gathers y into cols.
-    static func shuffle(_ cols: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, co: Int, inS: [Int], k: [Int], toVolume: Bool) {
+    /// Moves between cols[(o, a, b, c), (d - d0, h, w)] and y[o, d*kd+a, h*kh+b, w*kw+c] for the input depth
+    /// planes d0 ..< d0 + planes of one sample. `toVolume` scatters cols into y (overwriting); otherwise
+    /// gathers y into cols.
+    static func shuffle(_ cols: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, co: Int, inS: [Int], k: [Int],
+                        planes d0: Int, count planes: Int, toVolume: Bool) {
         let (D, H, W) = (inS[0], inS[1], inS[2]), (kd, kh, kw) = (k[0], k[1], k[2])
-        let P = D * H * W, (OH, OW) = (H * kh, W * kw), oPlane = D * kd * OH * OW
-        Parallel.forRanges(co) { range in
-            for o in range {
-                for a in 0..<kd { for b in 0..<kh { for c in 0..<kw {
-                    let row = cols + (((o * kd + a) * kh + b) * kw + c) * P
+        let Pc = planes * H * W, (OH, OW) = (H * kh, W * kw), oPlane = D * kd * OH * OW
+        Parallel.forRanges(co * kd) { range in
+            for job in range {
+                let o = job / kd, a = job % kd
+                for b in 0..<kh { for c in 0..<kw {
+                    let row = cols + (((o * kd + a) * kh + b) * kw + c) * Pc
                     let yo = y + o * oPlane
-                    for d in 0..<D { for h in 0..<H {
-                        let src = row + (d * H + h) * W
+                    for dd in 0..<planes { for h in 0..<H {
+                        let d = d0 + dd
+                        let src = row + (dd * H + h) * W
                         let dst = yo + ((d * kd + a) * OH + h * kh + b) * OW + c
                         if toVolume { for ww in 0..<W { dst[ww * kw] = src[ww] } }
                         else { for ww in 0..<W { src[ww] = dst[ww * kw] } }
                     } }
-                } } }
+                } }
             }
         }
     }
+
+    /// Input depth planes per GEMM chunk: about 4M floats of columns.
+    static func planesPerChunk(m: Int, inS: [Int]) -> Int { max(1, min(inS[0], (4 << 20) / max(1, m * inS[1] * inS[2]))) }
 
     /// The fast forward; must agree with `referenceForward`.
     public static func forward(_ x: Tensor, weight w: Tensor, bias: Tensor?) -> Tensor {
         check(x, w)
         let (n, ci, co) = (x.shape[0], x.shape[1], w.shape[1])
         let inS = Array(x.shape[2...]), k = Array(w.shape[2...])
-        let P = inS.reduce(1, *), M = co * k.reduce(1, *)
-        let y = Tensor(shape: outputShape(x, w))
-        let cols = UnsafeMutablePointer<Float>.allocate(capacity: M * P)
+        let P = inS.reduce(1, *), M = co * k.reduce(1, *), plane = inS[1] * inS[2]
+        let y = Tensor(uninitializedShape: outputShape(x, w))
+        let chunk = planesPerChunk(m: M, inS: inS)
+        let cols = UnsafeMutablePointer<Float>.allocate(capacity: M * chunk * plane)
         defer { cols.deallocate() }
         let yPlane = y.count / max(1, n * co)
         for b in 0..<n {
-            // cols[M, P] = w[Ci, M]^T * x[Ci, P]
-            BLAS.sgemm(.transposed, .none, m: M, n: P, k: ci, a: w.storage, lda: M, b: x.storage + b * ci * P, ldb: P, c: cols, ldc: P)
             let yb = y.storage + b * co * yPlane
-            shuffle(cols, yb, co: co, inS: inS, k: k, toVolume: true)
+            var d0 = 0
+            while d0 < inS[0] {
+                let planes = min(chunk, inS[0] - d0), pc = planes * plane
+                // cols[M, pc] = w[Ci, M]^T * x[Ci, d0 planes]
+                BLAS.sgemm(.transposed, .none, m: M, n: pc, k: ci, a: w.storage, lda: M, b: x.storage + b * ci * P + d0 * plane, ldb: P,
+                           c: cols, ldc: pc)
+                shuffle(cols, yb, co: co, inS: inS, k: k, planes: d0, count: planes, toVolume: true)
+                d0 += planes
+            }
             if let bias {
                 Parallel.forRanges(co) { range in
                     for o in range { let v = bias.storage[o], p = yb + o * yPlane; for i in 0..<yPlane { p[i] += v } }
@@ -113,10 +127,11 @@ public enum ConvTranspose3D {
         precondition(g.shape == outputShape(x, w), "ConvTranspose3D backward: gradOutput \(g.shape) != \(outputShape(x, w))")
         let (n, ci, co) = (x.shape[0], x.shape[1], w.shape[1])
         let inS = Array(x.shape[2...]), k = Array(w.shape[2...])
-        let P = inS.reduce(1, *), M = co * k.reduce(1, *)
-        let gx = needInputGradient ? Tensor(shape: x.shape) : nil
+        let P = inS.reduce(1, *), M = co * k.reduce(1, *), plane = inS[1] * inS[2]
+        let gx = needInputGradient ? Tensor(uninitializedShape: x.shape) : nil
         let gw = Tensor(shape: w.shape), gb = Tensor(shape: [co])
-        let cols = UnsafeMutablePointer<Float>.allocate(capacity: M * P)
+        let chunk = planesPerChunk(m: M, inS: inS)
+        let cols = UnsafeMutablePointer<Float>.allocate(capacity: M * chunk * plane)
         defer { cols.deallocate() }
         let yPlane = g.count / max(1, n * co)
         for b in 0..<n {
@@ -128,12 +143,18 @@ public enum ConvTranspose3D {
                     gb.storage[o] += Float(s)
                 }
             }
-            shuffle(cols, gyb, co: co, inS: inS, k: k, toVolume: false)
-            let xb = x.storage + b * ci * P
-            // gw[Ci, M] += x[Ci, P] * cols[M, P]^T;  gx[Ci, P] = w[Ci, M] * cols[M, P]
-            BLAS.sgemm(.none, .transposed, m: ci, n: M, k: P, a: xb, lda: P, b: cols, ldb: P, beta: 1, c: gw.storage, ldc: M)
-            if let gx {
-                BLAS.sgemm(.none, .none, m: ci, n: P, k: M, a: w.storage, lda: M, b: cols, ldb: P, c: gx.storage + b * ci * P, ldc: P)
+            var d0 = 0
+            while d0 < inS[0] {
+                let planes = min(chunk, inS[0] - d0), pc = planes * plane
+                shuffle(cols, gyb, co: co, inS: inS, k: k, planes: d0, count: planes, toVolume: false)
+                let xb = x.storage + b * ci * P + d0 * plane
+                // gw[Ci, M] += x[Ci, pc] * cols[M, pc]^T;  gx[Ci, pc] = w[Ci, M] * cols[M, pc]
+                BLAS.sgemm(.none, .transposed, m: ci, n: M, k: pc, a: xb, lda: P, b: cols, ldb: pc, beta: 1, c: gw.storage, ldc: M)
+                if let gx {
+                    BLAS.sgemm(.none, .none, m: ci, n: pc, k: M, a: w.storage, lda: M, b: cols, ldb: pc,
+                               c: gx.storage + b * ci * P + d0 * plane, ldc: P)
+                }
+                d0 += planes
             }
         }
         return (gx, gw, gb)

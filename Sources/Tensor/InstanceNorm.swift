@@ -70,7 +70,7 @@ public enum InstanceNorm {
                                leakySlope: Float? = nil) -> (output: Tensor, statistics: Statistics) {
         check(x, weight, bias)
         let (n, c) = (x.shape[0], x.shape[1]), m = x.count / max(1, n * c)
-        let y = Tensor(shape: x.shape)
+        let y = Tensor(uninitializedShape: x.shape)
         let mean = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * c)
         let inv = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * c)
         defer { mean.deallocate(); inv.deallocate() }
@@ -117,7 +117,7 @@ public enum InstanceNorm {
                                 leakyOutput: Tensor? = nil, leakySlope: Float = LeakyReLU.slope) -> (input: Tensor, weight: Tensor, bias: Tensor) {
         precondition(gy.shape == x.shape, "InstanceNorm backward: gradOutput \(gy.shape) != x \(x.shape)")
         let (n, c) = (x.shape[0], x.shape[1]), m = x.count / max(1, n * c)
-        let gx = Tensor(shape: x.shape)
+        let gx = Tensor(uninitializedShape: x.shape)
         let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2 * n * c)
         defer { sums.deallocate() }
         Parallel.forRanges(n * c) { range in
@@ -125,23 +125,32 @@ public enum InstanceNorm {
                 let xs = x.storage + p * m, gs = gy.storage + p * m, dst = gx.storage + p * m
                 let mu = st.mean[p], istd = st.inverseStd[p]
                 var sg = 0.0, sgx = 0.0
-                var fg: Float = 0, fgx: Float = 0
-                if let lo = leakyOutput?.storage {
-                    let ys = lo + p * m
-                    for i in 0..<m {
-                        let g = ys[i] > 0 ? gs[i] : gs[i] * leakySlope
-                        dst[i] = g   // keep the gradient through the activation for the second pass
-                        fg += g; fgx += g * (xs[i] - mu)
-                        if i & 1023 == 1023 { sg += Double(fg); sgx += Double(fgx); fg = 0; fgx = 0 }
+                let ys = leakyOutput.map { $0.storage + p * m }
+                let vmu = SIMD8<Float>(repeating: mu), vslope = SIMD8<Float>(repeating: leakySlope)
+                var i = 0
+                // Blocks of 8 lanes in Float, folded into Double every 1024 elements to bound rounding.
+                while i + 8 <= m {
+                    var ag = SIMD8<Float>.zero, agx = SIMD8<Float>.zero
+                    let end = min(m, i + 1024) & ~7
+                    while i < end {
+                        var g = UnsafeRawPointer(gs + i).loadUnaligned(as: SIMD8<Float>.self)
+                        if let ys {
+                            let y = UnsafeRawPointer(ys + i).loadUnaligned(as: SIMD8<Float>.self)
+                            g.replace(with: g * vslope, where: y .<= 0)
+                            UnsafeMutableRawPointer(dst + i).storeBytes(of: g, as: SIMD8<Float>.self)   // kept for the dx pass
+                        }
+                        ag += g
+                        agx += g * (UnsafeRawPointer(xs + i).loadUnaligned(as: SIMD8<Float>.self) - vmu)
+                        i += 8
                     }
-                } else {
-                    for i in 0..<m {
-                        let g = gs[i]
-                        fg += g; fgx += g * (xs[i] - mu)
-                        if i & 1023 == 1023 { sg += Double(fg); sgx += Double(fgx); fg = 0; fgx = 0 }
-                    }
+                    sg += Double(ag.sum()); sgx += Double(agx.sum())
                 }
-                sg += Double(fg); sgx += Double(fgx) 
+                while i < m {
+                    var g = gs[i]
+                    if let ys { if !(ys[i] > 0) { g *= leakySlope }; dst[i] = g }
+                    sg += Double(g); sgx += Double(g * (xs[i] - mu))
+                    i += 1
+                }
                 sgx *= Double(istd)
                 sums[2 * p] = sg; sums[2 * p + 1] = sgx
                 let k = weight.storage[p % c] * istd

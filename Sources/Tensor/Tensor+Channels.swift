@@ -13,7 +13,7 @@ extension Tensor {
         let n = first.shape[0], plane = first.shape[2...].reduce(1, *)
         let total = parts.reduce(0) { $0 + $1.shape[1] }
         var shape = first.shape; shape[1] = total
-        let y = Tensor(shape: shape)
+        let y = Tensor(uninitializedShape: shape)
         Parallel.for(n * parts.count) { job in
             let b = job / parts.count, k = job % parts.count
             let offset = parts[..<k].reduce(0) { $0 + $1.shape[1] }
@@ -28,7 +28,7 @@ extension Tensor {
         precondition(counts.reduce(0, +) == shape[1], "splitChannels \(counts) of a tensor with \(shape[1]) channels")
         let n = shape[0], plane = shape[2...].reduce(1, *), total = shape[1]
         var offsets = [0]; for c in counts { offsets.append(offsets.last! + c) }
-        let parts = counts.map { c -> Tensor in var s = shape; s[1] = c; return Tensor(shape: s) }
+        let parts = counts.map { c -> Tensor in var s = shape; s[1] = c; return Tensor(uninitializedShape: s) }
         Parallel.for(n * counts.count) { job in
             let b = job / counts.count, k = job % counts.count, size = counts[k] * plane
             (parts[k].storage + b * size).update(from: storage + (b * total + offsets[k]) * plane, count: size)

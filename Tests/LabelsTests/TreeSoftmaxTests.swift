@@ -152,3 +152,56 @@ func doubles(_ t: Tensor) -> [Double] { t.array.map(Double.init) }
         #expect(d < 2e-3)
     }
 }
+
+@Suite struct KernelDetailTests {
+    @Test func vectorExpMatchesFoundation() {
+        var worst = 0.0
+        var x: Float = -87
+        while x <= 88 {
+            let input = Vec8(repeating: x) + Vec8(0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07)
+            let v = exp8(input)
+            for i in 0..<8 {
+                let want = Foundation.exp(Double(input[i]))
+                worst = max(worst, abs(Double(v[i]) - want) / want)
+            }
+            x += 0.37
+        }
+        print("exp8 largest relative error on [-87, 88]: \(worst)")
+        #expect(worst < 5e-7)
+        let tiny = exp8(Vec8(repeating: -1000))
+        #expect(tiny[0] >= 0 && tiny[0] < 2e-38)
+        #expect(exp8(Vec8(repeating: 0))[3] == 1)
+    }
+
+    @Test func leafArgmaxFastAgreesWithReferenceIncludingTiesAndTails() throws {
+        let tree = try goldenTree()
+        let shape = [2, tree.count, 1, 1, 301]
+        let q = randomTensor(shape, seed: 77, scale: 1)
+        // Ties: two leaves equal at some voxels; the lower class index must win.
+        let (a, b) = (tree.leaves[3], tree.leaves[9])
+        for v in stride(from: 0, to: 301, by: 7) { q[flat: a * 301 + v] = 5; q[flat: b * 301 + v] = 5 }
+        let fast = LeafArgmax.compute(q, tree: tree)
+        #expect(fast == LeafArgmax.reference(q, tree: tree))
+        #expect(fast[0] == UInt8(a) && fast[7] == UInt8(a))
+    }
+
+    @Test func forwardAndBackwardIntoReuseAndInPlace() throws {
+        let tree = try miniTree()
+        let x = randomTensor([2, tree.count, 4, 5, 7], seed: 5)
+        let q = TreeSoftmax.forward(x, tree: tree)
+        let inPlace = x.copy()
+        TreeSoftmax.forward(inPlace, tree: tree, into: inPlace)
+        #expect(inPlace.array == q.array)
+        let g = randomTensor(x.shape, seed: 6)
+        let d = TreeSoftmax.backward(probabilities: q, gradOutput: g, tree: tree)
+        let reused = Tensor(shape: x.shape, repeating: .nan)
+        TreeSoftmax.backward(probabilities: q, gradOutput: g, tree: tree, into: reused)
+        #expect(reused.array == d.array)
+        let loss = SaltLoss(tree: tree)
+        let targets = [UInt8](repeating: 4, count: 2 * 140)
+        let mask = [Bool](repeating: true, count: tree.count)
+        let r1 = loss.compute(probabilities: q, targets: targets, annotated: [mask])
+        let r2 = loss.compute(probabilities: q.copy(), targets: targets, annotated: [mask], gradientInto: reused)
+        #expect(r1.gradLogits!.array == reused.array && r2.total == r1.total)
+    }
+}

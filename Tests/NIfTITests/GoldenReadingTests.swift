@@ -70,6 +70,11 @@ struct GoldenReadingTests {
             worstAffine = max(worstAffine, affineDifference)
             #expect(affineDifference < 1e-5, "\(name): affine differs by \(affineDifference)")
             #expect(volume.orientation == axcodes, "\(name): orientation \(volume.orientation) vs \(axcodes)")
+            // Spacing (affine column lengths) agrees with nibabel's zooms (pixdim 1...3).
+            let zooms = (entry["pixdim"] as! [NSNumber]).map(\.doubleValue)[1...3].map(abs)
+            for d in 0..<3 {
+                #expect(Self.relative(volume.spacing[d], zooms[d]) < 1e-5, "\(name): spacing \(volume.spacing) vs pixdim \(zooms)")
+            }
             if goldenShape.count == 4 {
                 // Several volumes: a plain read (scalar 3D wanted) must refuse.
                 #expect(throws: NIfTIError.self) { _ = try Volume.read(path) }

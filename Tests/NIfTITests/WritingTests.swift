@@ -65,6 +65,43 @@ struct WritingTests {
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
     }
 
+    @Test func reorientedAndResampledVolumesWriteTheirNewGrid() throws {
+        let dir = try Shared.temporaryDirectory("nifti-write")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = try Volume.read(Shared.path("data/real/totalseg/patientA_ct.nii.gz"))
+        #expect(input.orientation == "RAS")
+        let lpi = input.reoriented(to: "LPI").resampled(toSpacing: [4, 4, 5], interpolation: .linear)
+        let path = dir.appendingPathComponent("lpi.nii.gz").path
+        try lpi.write(to: path)
+        let back = try Volume.read(path)
+        #expect(back.orientation == "LPI" && back.shape == lpi.shape && back.datatype == .float32)
+        #expect(back.affine.maxDifference(lpi.affine) < 1e-4, "sform\n\(back.affine)\nvs\n\(lpi.affine)")
+        #expect(back.header.qformCode == 0 && back.header.sformCode == 2, "codes kept from the input")
+        #expect(back.voxels == lpi.voxels)
+
+        // An input with a qform: the quaternion is recomputed from the new affine, so qform == sform.
+        let anatomical = try Volume.read(Shared.path("data/nifti-conformance/anatomical.nii"))
+        #expect(anatomical.header.qformCode == 2 && anatomical.orientation == "LAS")
+        let turned = anatomical.reoriented(to: "PIR")
+        let turnedPath = dir.appendingPathComponent("pir.nii").path
+        try turned.write(to: turnedPath)
+        let turnedBack = try Volume.read(turnedPath)
+        #expect(turnedBack.header.qformCode == 2 && turnedBack.orientation == "PIR")
+        #expect(turnedBack.header.qform.maxDifference(turned.affine) < 1e-5, "qform\n\(turnedBack.header.qform)\nvs\n\(turned.affine)")
+        #expect(turnedBack.reoriented(to: "LAS").voxels == anatomical.voxels)
+    }
+
+    @Test func longDimensionsWriteNIfTI2() throws {
+        let dir = try Shared.temporaryDirectory("nifti-write")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let volume = Volume(shape: [40000, 2, 1], voxels: (0..<80000).map { Float($0 % 251) }, affine: Self.affine, datatype: .uint8)
+        let path = dir.appendingPathComponent("long.nii.gz").path
+        try volume.write(to: path)
+        let back = try Volume.read(path)
+        #expect(back.header.version == 2)
+        #expect(back.shape == volume.shape && back.voxels == volume.voxels && back.affine == Self.affine)
+    }
+
     @Test func writingAsAnotherDatatypeRounds() throws {
         let dir = try Shared.temporaryDirectory("nifti-write")
         defer { try? FileManager.default.removeItem(at: dir) }

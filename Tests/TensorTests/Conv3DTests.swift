@@ -88,3 +88,28 @@ import Tensor
         #expect(KernelCheck.finiteDifference(b, analytic: r.bias, "convT db fd \(k)", loss) < 1e-3)
     }
 }
+
+/// Volumes large enough that the fast paths split their column buffers into several chunks.
+@Suite struct ChunkedConvolutionTests {
+    @Test func conv3DAcrossChunks() {
+        let x = KernelCheck.random([1, 4, 12, 64, 64], seed: 61), w = KernelCheck.random([2, 4, 3, 3, 3], seed: 62)
+        let yr = Conv3D.referenceForward(x, weight: w, bias: nil, stride: [1, 1, 1], padding: [1, 1, 1])
+        #expect(KernelCheck.scaledDifference(Conv3D.forward(x, weight: w, bias: nil, stride: [1, 1, 1], padding: [1, 1, 1]), yr, "chunked conv forward") < 1e-5)
+        let g = KernelCheck.random(yr.shape, seed: 63)
+        let r = Conv3D.referenceBackward(x, weight: w, gradOutput: g, stride: [1, 1, 1], padding: [1, 1, 1], needInputGradient: true)
+        let f = Conv3D.backward(x, weight: w, gradOutput: g, stride: [1, 1, 1], padding: [1, 1, 1], needInputGradient: true)
+        #expect(KernelCheck.scaledDifference(f.input!, r.input!, "chunked conv dx") < 1e-5)
+        #expect(KernelCheck.scaledDifference(f.weight, r.weight, "chunked conv dw") < 1e-5)
+    }
+
+    @Test func convTransposeAcrossChunks() {
+        let x = KernelCheck.random([1, 2, 10, 64, 64], seed: 64), w = KernelCheck.random([2, 16, 2, 2, 2], seed: 65)
+        let yr = ConvTranspose3D.referenceForward(x, weight: w, bias: nil)
+        #expect(KernelCheck.scaledDifference(ConvTranspose3D.forward(x, weight: w, bias: nil), yr, "chunked convT forward") < 1e-5)
+        let g = KernelCheck.random(yr.shape, seed: 66)
+        let r = ConvTranspose3D.referenceBackward(x, weight: w, gradOutput: g, needInputGradient: true)
+        let f = ConvTranspose3D.backward(x, weight: w, gradOutput: g, needInputGradient: true)
+        #expect(KernelCheck.scaledDifference(f.input!, r.input!, "chunked convT dx") < 1e-5)
+        #expect(KernelCheck.scaledDifference(f.weight, r.weight, "chunked convT dw") < 1e-5)
+    }
+}

@@ -3,6 +3,7 @@
 // smaller than a register block, Ci = 1, channel counts that are not multiples of 8 or 16, batch 2.
 import Testing
 import FastKernels
+import Tensor
 import TestSupport
 import Dispatch
 
@@ -70,6 +71,8 @@ enum PlainConv3D {
     }
 }
 
+/// The direct kernels run only where the CPU has AVX2+FMA (elsewhere Conv3D uses vol2col + sgemm).
+@Suite(.enabled(if: CPUFeatures.hasAVX2FMA, "this CPU lacks AVX2+FMA (or SALT_NO_FAST_KERNELS is set)"))
 struct FastConv3DTests {
     /// (channels in, out, input DHW, kernel, stride, batch)
     static let cases: [(Int, Int, [Int], [Int], [Int], Int)] = [
@@ -85,7 +88,9 @@ struct FastConv3DTests {
         (7, 9, [3, 3, 2], [3, 3, 1], [1, 1, 1], 1),      // Co 9 (one 16-group, 7 empty lanes)
         (3, 8, [3, 4, 37], [3, 3, 3], [1, 1, 1], 1),     // <= 8 channels, rows >= 16: the W-vectorised row kernels
         (6, 5, [2, 3, 17], [3, 3, 3], [1, 1, 1], 2),     // row kernels with 5 channels (a partial block of 4) both ways
-        (8, 16, [4, 5, 40], [3, 3, 3], [2, 2, 2], 1),    // stride 2 with 8 input channels: input gradient in 8x12 blocks
+        (8, 16, [4, 5, 40], [3, 3, 3], [2, 2, 2], 1),    // stride 2 with 8 input channels: input gradient rows with strided stores
+        (10, 20, [5, 6, 7], [1, 1, 1], [2, 2, 2], 2),    // 1x1x1 stride 2, 16-wide groups: reads the input without a copy
+        (80, 20, [3, 4, 5], [3, 3, 3], [1, 1, 1], 1),    // 80 channels x 27 taps > one L2-sized chunk (75): chunked sums
     ]
 
     func shape(_ c: (Int, Int, [Int], [Int], [Int], Int)) -> Conv3DShape {
@@ -94,8 +99,7 @@ struct FastConv3DTests {
     }
 
     @Test(arguments: 0..<cases.count)
-    func forwardMatchesPlainLoops(_ index: Int) throws {
-        try #require(CPUFeatures.hasAVX2FMA, "this CPU lacks AVX2+FMA; the fast kernels cannot run")
+    func forwardMatchesPlainLoops(_ index: Int) {
         let s = shape(Self.cases[index])
         var rng = SplitMix64(state: UInt64(100 + index))
         let x = rng.floats(s.batch * s.inChannels * s.inputVoxels)
@@ -115,8 +119,7 @@ struct FastConv3DTests {
     }
 
     @Test(arguments: 0..<cases.count)
-    func backwardMatchesPlainLoops(_ index: Int) throws {
-        try #require(CPUFeatures.hasAVX2FMA, "this CPU lacks AVX2+FMA; the fast kernels cannot run")
+    func backwardMatchesPlainLoops(_ index: Int) {
         let s = shape(Self.cases[index])
         var rng = SplitMix64(state: UInt64(200 + index))
         let x = rng.floats(s.batch * s.inChannels * s.inputVoxels)
@@ -145,10 +148,27 @@ struct FastConv3DTests {
         #expect(ddb < 1e-5, "bias gradient \(s)")
     }
 
+    /// Padded scratch volumes are reused between calls: a small convolution after a larger one (whose
+    /// leftover values fill the buffer) must give exactly the same result as before it.
+    @Test func reusedScratchDoesNotLeak() {
+        let small = Conv3DShape(batch: 1, inChannels: 3, outChannels: 16, input: [3, 4, 5], kernel: [3, 3, 3], stride: [1, 1, 1], padding: [1, 1, 1])
+        let big = Conv3DShape(batch: 1, inChannels: 4, outChannels: 8, input: [9, 9, 9], kernel: [3, 3, 3], stride: [1, 1, 1], padding: [1, 1, 1])
+        var rng = SplitMix64(state: 7)
+        let x = rng.floats(small.inChannels * small.inputVoxels), w = rng.floats(small.outChannels * small.inChannels * 27)
+        let bx = [Float](repeating: 1e6, count: big.inChannels * big.inputVoxels), bw = rng.floats(big.outChannels * big.inChannels * 27)
+        var y1 = [Float](repeating: 0, count: small.outChannels * small.outputVoxels), y2 = y1
+        var by = [Float](repeating: 0, count: big.outChannels * big.outputVoxels)
+        DirectConv3D.forward(small, x: x, weight: w, bias: nil, y: &y1, parallel: serialFor)
+        DirectConv3D.forward(big, x: bx, weight: bw, bias: nil, y: &by, parallel: serialFor)
+        DirectConv3D.forward(small, x: x, weight: w, bias: nil, y: &y2, parallel: serialFor)
+        #expect(y1 == y2)
+        let diff = maxScaledDifference(y1.map(Double.init), PlainConv3D.forward(small, x, w, nil))
+        #expect(diff < 1e-5)
+    }
+
     /// One case small enough to work out by hand: a 1x1x3 input, one 1x1x3 kernel [1, 2, 3], padding 1,
     /// bias 10: y = [10 + 2*1 + 3*2, 10 + 1*1 + 2*2 + 3*4, 10 + 1*2 + 2*4] = [18, 27, 20].
-    @Test func handWorkedExample() throws {
-        try #require(CPUFeatures.hasAVX2FMA)
+    @Test func handWorkedExample() {
         let s = Conv3DShape(batch: 1, inChannels: 1, outChannels: 1, input: [1, 1, 3], kernel: [1, 1, 3],
                             stride: [1, 1, 1], padding: [0, 0, 1])
         let x: [Float] = [1, 2, 4], w: [Float] = [1, 2, 3], b: [Float] = [10]

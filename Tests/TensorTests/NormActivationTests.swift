@@ -71,6 +71,10 @@ import Tensor
         #expect(c.storage[(1 * 4 + 2) * 8 + 7] == a.storage[(1 * 3 + 2) * 8 + 7])
         let parts = c.splitChannels([3, 1])
         #expect(parts[0].array == a.array && parts[1].array == b.array)
+        // split is the adjoint of concatenate: <concat(a, b), g> = <a, g_a> + <b, g_b>.
+        let g = KernelCheck.random(c.shape, seed: 53), gs = g.splitChannels([3, 1])
+        let lhs: Double = c.dot(g), rhs: Double = a.dot(gs[0]) + b.dot(gs[1])
+        #expect(abs(lhs - rhs) < 1e-9 * max(1, abs(lhs)))
         let s = Tensor.referenceSum(a, a)
         a.add(a.copy())
         #expect(a.array == s.array)

@@ -25,6 +25,9 @@ public final class Convolution {
         return Conv3D.forward(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
     }
 
+    /// Drops what a training forward kept, when no backward will follow.
+    public func releaseCache() { input = nil }
+
     /// The cached input (for gradients computed outside the layer, see UnetResBlock).
     var cachedInput: Tensor? { input }
 

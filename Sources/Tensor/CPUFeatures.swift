@@ -1,5 +1,6 @@
-// Whether this CPU runs code built for `-target-cpu haswell`: read the kernel's flags once from
-// /proc/cpuinfo (Swift has no CPUID intrinsic). Plain POSIX reads through Glibc, so no Foundation.
+// Whether this CPU runs code built for `-target-cpu haswell` (the FastKernels target): read the kernel's
+// flags once from /proc/cpuinfo (Swift has no CPUID intrinsic). This check lives in Tensor, which is built
+// for the baseline x86-64, because code in FastKernels may itself use AVX2 and so cannot ask safely.
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,0 @@
-// Placeholder so the target builds until its tests land.
-import Testing
-@testable import Conversion
