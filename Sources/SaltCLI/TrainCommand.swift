@@ -8,7 +8,7 @@ enum TrainCommand: Command {
     static let help = """
     Usage: salt train --data-dir D --output-dir O [--epochs N] [--steps-per-epoch N] [--batch-size N]
                       [--patch a,b,c] [--spacing x,y,z] [--filters f1,f2,...] [--lr X] [--sink-weight X]
-                      [--val-every N] [--seed N] [--resume] [--intensity ct|zscore|clip:LOW:HIGH] [--cache-dir C]
+                      [--val-every N] [--seed N] [--resume] [--resume-from D] [--intensity ct|zscore|clip:LOW:HIGH] [--cache-dir C]
 
     Reads every dataset under D (folders with tree-labels.txt; <dataset>/train and <dataset>/val with
     images/ and labels/), merges their trees, prepares each case (LPI, the model spacing, classes, CT
@@ -23,6 +23,7 @@ enum TrainCommand: Command {
       --patch a,b,c [96,96,96]  --spacing x,y,z mm [1.5,1.5,1.5]  --filters f1,f2,... [min(32*2^i, 320)]
       --lr X [0.001]  --sink-weight X [0.1]  --val-every N [1]  --seed N [0]
       --resume        continue from O/latest (same settings and seed give the same model as an unbroken run)
+      --resume-from D continue from D/latest of another training folder (e.g. an earlier stage's output)
 
     Example:
       salt train --data-dir data --output-dir runs/ts --epochs 20 --patch 64,64,64 --spacing 3,3,3 --filters 8,16,32,64
@@ -46,6 +47,7 @@ enum TrainCommand: Command {
         guard seed >= 0 else { throw UsageError("salt train: --seed must be 0 or more, got \(seed)") }
         o.seed = UInt64(seed)
         o.resume = arguments.flag("--resume")
+        if let from = try arguments.option("--resume-from") { o.resumeFrom = URL(fileURLWithPath: from) }
         if let name = try arguments.option("--intensity") {
             guard let i = IntensityNormalization(name: name) else {
                 throw UsageError("salt train: --intensity must be ct, zscore or clip:LOW:HIGH, got '\(name)'")

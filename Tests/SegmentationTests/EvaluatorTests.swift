@@ -80,4 +80,19 @@ import TestSupport
             return p == empty.path
         }
     }
+
+    @Test func structuresOutsideTheModelTreeAreIgnoredAndReported() throws {
+        let (root, dataset, predictions, _) = try setUp()
+        defer { try? FileManager.default.removeItem(at: root) }
+        // The reference dataset now calls value 3 a "kidney", which the model's tree lacks.
+        try "background\nbody,other\nbody,organs,liver\nbody,organs,kidney\n".write(to: dataset.appendingPathComponent("tree-labels.txt"), atomically: true, encoding: .utf8)
+        var lines: [String] = []
+        let out = root.appendingPathComponent("eval")
+        let result = try Evaluator.run(.init(predictions: predictions, dataDirectory: dataset, outputDirectory: out), log: { lines.append($0) })
+        #expect(lines.contains { $0.contains("not in the model's tree") && $0.contains("body,organs,kidney") })
+        #expect(!result.records.contains { $0.nodeName == "body,organs,spleen" })
+        #expect(result.records.filter { $0.nodeName == "body,organs,liver" }.allSatisfy { $0.metrics.dice == 1 })
+        let report = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(report.contains("Not in the model's tree"))
+    }
 }

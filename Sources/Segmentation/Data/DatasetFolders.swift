@@ -14,7 +14,24 @@ struct CaseFiles: Sendable, Equatable {
 struct DatasetFolder: Sendable {
     var labels: DatasetLabels
     var splits: [String: [CaseFiles]]
+    /// Source values whose tree path is not in the tree (only when read with `unknownPathsIgnored`):
+    /// their voxels are ignored (255).
+    var ignoredValues: [Int] = []
+    /// Those paths, for reports.
+    var unknownPaths: [String] = []
     var name: String { labels.name }
+
+    /// The class map of a label volume (see `DatasetLabels.classMap`), with `ignoredValues` as 255.
+    func classMap(_ volume: Volume, caseName: String, file: String) throws -> [UInt8] {
+        var classes = try labels.classMap(volume, caseName: caseName, file: file)
+        if !ignoredValues.isEmpty {
+            let (values, _) = NIfTIFiles.bytes(volume.voxels)
+            var ignore = [Bool](repeating: false, count: 256)
+            for v in ignoredValues where v < 256 { ignore[v] = true }
+            for i in values.indices where ignore[Int(values[i])] { classes[i] = 255 }
+        }
+        return classes
+    }
 }
 
 enum DatasetFolders {
@@ -85,10 +102,26 @@ enum DatasetFolders {
     }
 
     /// The dataset's label files mapped onto `tree` (every path must be a node of it), with its splits.
-    static func folder(_ dir: URL, tree: LabelTree) throws -> DatasetFolder {
-        let file = try LabelFile.read(directory: dir)
+    /// With `unknownPathsIgnored` (evaluation against a model's tree), lines whose path the tree lacks
+    /// are ignored instead of rejected: the model cannot predict those structures.
+    static func folder(_ dir: URL, tree: LabelTree, unknownPathsIgnored: Bool = false) throws -> DatasetFolder {
+        var file = try LabelFile.read(directory: dir)
+        var ignored: [Int] = [], unknown: [String] = []
+        if unknownPathsIgnored {
+            for (v, path) in file.paths.enumerated() {
+                if let path, tree.index(of: path) == nil {
+                    ignored.append(v)
+                    unknown.append(path.joined(separator: ","))
+                }
+            }
+            if !ignored.isEmpty {
+                var paths = file.paths
+                for v in ignored { paths[v] = nil }
+                file = LabelFile(sourceNames: file.sourceNames, paths: paths, treeLabelsFile: file.treeLabelsFile)
+            }
+        }
         let labels = try DatasetLabels(name: dir.standardizedFileURL.lastPathComponent, file: file, tree: tree, directory: dir)
-        return DatasetFolder(labels: labels, splits: try splits(of: dir))
+        return DatasetFolder(labels: labels, splits: try splits(of: dir), ignoredValues: ignored, unknownPaths: unknown)
     }
 }
 

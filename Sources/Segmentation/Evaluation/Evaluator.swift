@@ -41,6 +41,9 @@ public struct Evaluator {
         let tree = try TreeFile.read(treeURL)
         let predictions = try NIfTIFiles.list(options.predictions, what: "predictions")
         let references = try ReferenceLabels.find(under: options.dataDirectory, tree: tree)
+        for d in references.datasets where !d.unknownPaths.isEmpty {
+            log("evaluate: \(d.name): \(d.unknownPaths.count) labelled structure(s) are not in the model's tree and are ignored: \(d.unknownPaths.joined(separator: "; "))")
+        }
 
         var records: [EvaluationRecord] = []
         var used = Set<String>()
@@ -70,7 +73,7 @@ public struct Evaluator {
         let files: [(String, String)] = [
             ("metrics.csv", EvaluationReport.longCSV(records)),
             ("summary.csv", EvaluationReport.summaryCSV(records)),
-            ("report.md", EvaluationReport.markdown(records) + (unpredicted.isEmpty ? "" :
+            ("report.md", EvaluationReport.markdown(records) + unknownNote(references.datasets) + (unpredicted.isEmpty ? "" :
                 "\n\(unpredicted.count) labelled case(s) had no prediction and are not scored: \(unpredicted.prefix(20).joined(separator: ", "))\(unpredicted.count > 20 ? ", ..." : "").\n")),
         ]
         var written: [URL] = []
@@ -80,6 +83,12 @@ public struct Evaluator {
             written.append(url)
         }
         return Result(records: records, outputs: written, unpredicted: unpredicted)
+    }
+
+    static func unknownNote(_ datasets: [DatasetFolder]) -> String {
+        datasets.filter { !$0.unknownPaths.isEmpty }.map {
+            "\nNot in the model's tree, so not scored (their voxels are ignored) in \($0.name): \($0.unknownPaths.joined(separator: "; ")).\n"
+        }.joined()
     }
 
     /// Scores one case on every node its dataset annotates.
@@ -98,7 +107,7 @@ public struct Evaluator {
                                                       detail: "value \(beyond) is not a class index of the model's tree (0...\(tree.count - 1))")
         }
         let classes = try reference.dataset.classMap(labels, caseName: name, file: reference.label.path)
-        let nodes = reference.dataset.annotatedClasses
+        let nodes = reference.dataset.labels.annotatedClasses
             .filter { options.includeBackground || tree.paths[$0] != ["background"] }
             .map { node in EvaluatedNode(index: node, name: tree.classNames[node], members: NodeMask.table(node: node, tree: tree)) }
         let metrics = CaseEvaluation.evaluate(prediction: predictedClasses, reference: classes, shape: labels.shape,
@@ -111,24 +120,26 @@ public struct Evaluator {
 
 /// The reference labels of every dataset under a folder: `<dataset>/<split>/labels/<case>.nii.gz`.
 struct ReferenceLabels {
-    struct Case { var dataset: DatasetLabels; var label: URL }
+    struct Case { var dataset: DatasetFolder; var label: URL }
     var cases: [String: [Case]]
+    var datasets: [DatasetFolder]
 
     static func find(under root: URL, tree: LabelTree) throws -> ReferenceLabels {
         let dirs = try DatasetFolders.datasets(under: root)
-        var cases: [String: [Case]] = [:]
+        var cases: [String: [Case]] = [:], datasets: [DatasetFolder] = []
         for dir in dirs {
-            let dataset = try DatasetFolders.folder(dir, tree: tree)
+            let dataset = try DatasetFolders.folder(dir, tree: tree, unknownPathsIgnored: true)
+            datasets.append(dataset)
             for split in dataset.splits.keys.sorted() {
                 for c in dataset.splits[split]! {
                     guard let label = c.label else { continue }
-                    cases[NIfTIFiles.caseName(label), default: []].append(Case(dataset: dataset.labels, label: label))
+                    cases[NIfTIFiles.caseName(label), default: []].append(Case(dataset: dataset, label: label))
                 }
             }
         }
         guard !cases.isEmpty else {
             throw SegmentationError.emptyFolder(path: root.path, expected: "reference labels (<dataset>/<split>/labels/*.nii.gz)")
         }
-        return ReferenceLabels(cases: cases)
+        return ReferenceLabels(cases: cases, datasets: datasets)
     }
 }

@@ -45,8 +45,8 @@ public enum Predictor {
         let keep = options.probabilities ? (nodes.isEmpty ? Array(0..<model.tree.count) : nodes) : []
         let out = options.outputDirectory
         try AtomicFile.write(try TreeFile.data(model.tree), to: out.appendingPathComponent(TreeFile.name))
-        try AtomicFile.write(LabelTables.itkSnap(model.tree), to: out.appendingPathComponent(LabelTables.itkSnapName))
-        try AtomicFile.write(LabelTables.slicer(model.tree), to: out.appendingPathComponent(LabelTables.slicerName))
+        try AtomicFile.write(model.tree.itkSnapLabels, to: out.appendingPathComponent(LabelTables.itkSnapName))
+        try AtomicFile.write(model.tree.slicerColourTable, to: out.appendingPathComponent(LabelTables.slicerName))
         var timings: [CaseTiming] = []
         for (n, url) in inputs.enumerated() {
             let name = NIfTIFiles.caseName(url)

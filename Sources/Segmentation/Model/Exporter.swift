@@ -1,6 +1,7 @@
 // `salt export`: a training folder's best (else latest) checkpoint and settings -> one model file, plus
 // ITK-SNAP and Slicer label tables beside it.
 import Foundation
+import Labels
 import Network
 
 public enum Exporter {
@@ -27,8 +28,8 @@ public enum Exporter {
         try model.write(to: modelFile.path)
         let stem = modelFile.deletingPathExtension()
         let itk = stem.appendingPathExtension("itksnap.txt"), slicer = stem.appendingPathExtension("ctbl")
-        try AtomicFile.write(LabelTables.itkSnap(tree), to: itk)
-        try AtomicFile.write(LabelTables.slicer(tree), to: slicer)
+        try AtomicFile.write(tree.itkSnapLabels, to: itk)
+        try AtomicFile.write(tree.slicerColourTable, to: slicer)
         return [modelFile, itk, slicer]
     }
 }

@@ -6,24 +6,11 @@ import Labels
 enum TreeFile {
     static let name = "tree.json"
 
-    static func jsonObject(_ tree: LabelTree) -> [String: Any] {
-        ["classes": tree.paths, "sinks": tree.sinks]
-    }
+    static func jsonObject(_ tree: LabelTree) -> [String: Any] { tree.jsonObject }
 
-    /// Rebuilds the tree and checks the class order came back unchanged.
+    /// Rebuilds the tree (Labels checks the classes come back in the same order).
     static func tree(from object: Any, source: String) throws -> LabelTree {
-        guard let dict = object as? [String: Any], let paths = dict["classes"] as? [[String]] else {
-            throw SegmentationError.unreadable(path: source, reason: "no \"classes\" list of tree paths")
-        }
-        let sinkIndices = (dict["sinks"] as? [Int]) ?? []
-        guard sinkIndices.allSatisfy({ $0 >= 0 && $0 < paths.count }) else {
-            throw SegmentationError.unreadable(path: source, reason: "a sink index is not a class")
-        }
-        let tree = try LabelTree(paths: paths, sinks: sinkIndices.map { paths[$0] })
-        guard tree.paths == paths else {
-            throw SegmentationError.unreadable(path: source, reason: "its classes are not in salt's tree order; was it edited by hand?")
-        }
-        return tree
+        try LabelTree(jsonObject: object, source: source)
     }
 
     static func read(_ url: URL) throws -> LabelTree {

@@ -28,6 +28,9 @@ public struct TrainingOptions: Sendable {
     /// Stop after this many epochs in total, as an interruption would (the schedule still spans `epochs`);
     /// a later run with `resume` continues. nil = run to `epochs`.
     public var stopAfterEpochs: Int? = nil
+    /// Resume from another training folder's latest/ (e.g. an earlier pipeline stage's output) instead of
+    /// this output folder's.
+    public var resumeFrom: URL? = nil
     public var intensity: IntensityNormalization = .ct
     public var gradientClip = 12.0
     public var cacheDirectory: URL = PreparedCaseCache.defaultDirectory
@@ -127,20 +130,25 @@ public enum Trainer {
         var state = TrainingState(epochsDone: 0, globalStep: 0, bestScore: nil, bestEpoch: nil, seed: o.seed, network: network, records: [])
         let latest = out.appendingPathComponent("latest"), best = out.appendingPathComponent("best")
         let stateURL = latest.appendingPathComponent("state.json")
-        if o.resume {
-            if FileManager.default.fileExists(atPath: stateURL.path) {
+        let source = o.resumeFrom.map { $0.appendingPathComponent("latest") } ?? latest
+        let sourceState = source.appendingPathComponent("state.json")
+        if o.resumeFrom != nil && !FileManager.default.fileExists(atPath: sourceState.path) {
+            throw SegmentationError.missing(path: sourceState.path, what: "the checkpoint to resume from (a 'salt train' output folder)")
+        }
+        if o.resume || o.resumeFrom != nil {
+            if FileManager.default.fileExists(atPath: sourceState.path) {
                 let data: Data
-                do { data = try Data(contentsOf: stateURL) } catch { throw SegmentationError.unreadable(path: stateURL.path, reason: error.localizedDescription) }
+                do { data = try Data(contentsOf: sourceState) } catch { throw SegmentationError.unreadable(path: sourceState.path, reason: error.localizedDescription) }
                 do { state = try JSONDecoder().decode(TrainingState.self, from: data) } catch {
-                    throw SegmentationError.unreadable(path: stateURL.path, reason: "\(error)")
+                    throw SegmentationError.unreadable(path: sourceState.path, reason: "\(error)")
                 }
                 guard state.network == network, state.seed == o.seed else {
-                    throw SegmentationError.invalidSetting(name: "--resume", detail: "\(latest.path) was trained with another network or seed; resume with the same --patch, --spacing, --filters and --seed, or train into a new --output-dir")
+                    throw SegmentationError.invalidSetting(name: "--resume", detail: "\(source.path) was trained with another network or seed; resume with the same --patch, --spacing, --filters and --seed, or train into a new --output-dir")
                 }
-                let loaded = try Checkpoint.load(from: latest.path)
+                let loaded = try Checkpoint.load(from: source.path)
                 net = loaded.network
                 optimizer = loaded.optimizer ?? optimizer
-                log("resume: \(state.epochsDone) epoch(s) done, step \(state.globalStep)")
+                log("resume: \(state.epochsDone) epoch(s) done, step \(state.globalStep) (from \(source.path))")
             } else {
                 log("resume: no checkpoint in \(latest.path) yet; starting from scratch")
             }
