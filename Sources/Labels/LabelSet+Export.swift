@@ -159,7 +159,10 @@ extension LabelSet {
             let tmp = directory.appendingPathComponent(".\(name).tmp-\(ProcessInfo.processInfo.processIdentifier)")
             do {
                 try data.write(to: tmp)
-                if fm.fileExists(atPath: url.path) { _ = try fm.replaceItemAt(url, withItemAt: tmp) } else { try fm.moveItem(at: tmp, to: url) }
+                // POSIX rename replaces atomically (FileManager.replaceItemAt fails on Linux on a second replace).
+                guard rename(tmp.path, url.path) == 0 else {
+                    throw LabelError.unwritable(path: url.path, reason: String(cString: strerror(errno)))
+                }
             } catch {
                 try? fm.removeItem(at: tmp)   // best-effort cleanup; the write error below is what matters
                 throw LabelError.unwritable(path: url.path, reason: error.localizedDescription)

@@ -31,7 +31,7 @@ public struct BuiltinKind: Sendable, Hashable {
                     summary: "merge datasets' label trees"),
         BuiltinKind(name: "train", version: 1, inputs: ["data-dir", "resume-from"], optionalInputs: ["resume-from"], outputs: ["output-dir"],
                     summary: "train a network"),
-        BuiltinKind(name: "export", version: 1, inputs: ["train-dir"], outputs: ["model-file"],
+        BuiltinKind(name: "export", version: 1, inputs: ["train-dir"], outputs: ["model-file", "label-tables"],
                     summary: "one model file from a training run"),
         BuiltinKind(name: "predict", version: 1, inputs: ["model-file", "input"], outputs: ["output-dir"],
                     summary: "label maps for a folder of scans"),

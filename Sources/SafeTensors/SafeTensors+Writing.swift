@@ -50,10 +50,10 @@ extension SafeTensorsFile {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
             try data.write(to: temporary)
-            if FileManager.default.fileExists(atPath: path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
+            // POSIX rename replaces an existing file atomically (FileManager.replaceItemAt fails on Linux
+            // the second time it replaces the same path).
+            guard rename(temporary.path, path) == 0 else {
+                throw SafeTensorsError.unreadable(path: path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
             }
         } catch {
             try? FileManager.default.removeItem(at: temporary)   // best effort: the error below is what matters

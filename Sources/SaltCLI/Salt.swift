@@ -41,6 +41,9 @@ public enum Salt {
 
     /// Runs salt with the given arguments (without the program name); returns the exit code.
     public static func main(_ argv: [String]) -> Int32 {
+        // Line-buffered stdout even into a pipe: a pipeline stage's progress must reach the runner's
+        // console and log as it happens, not in 4 KB blocks.
+        setvbuf(stdout, nil, _IOLBF, 0)
         guard let first = argv.first else {
             print(overview)
             return 0

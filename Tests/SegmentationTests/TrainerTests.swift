@@ -60,8 +60,10 @@ import TestSupport
 
         // Export, then predict with the exported model and evaluate.
         let modelFile = root.appendingPathComponent("models/phantom.salt")
-        let written = try Exporter.run(trainDirectory: o.outputDirectory, modelFile: modelFile, saltVersion: "test")
-        #expect(written.map(\.lastPathComponent) == ["phantom.salt", "phantom.itksnap.txt", "phantom.ctbl"])
+        let tables = root.appendingPathComponent("models/labels")
+        let written = try Exporter.run(trainDirectory: o.outputDirectory, modelFile: modelFile, labelTables: tables, saltVersion: "test")
+        #expect(written.map(\.lastPathComponent) == ["phantom.salt", "itksnap_labels.txt", "slicer_labels.ctbl"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: modelFile.deletingLastPathComponent().path).sorted() == ["labels", "phantom.salt"])
         let model = try SaltModel.load(modelFile.path)
         #expect(model.settings.patch == [16, 16, 16] && model.settings.saltVersion == "test" && model.settings.intensity == .ct)
     }

@@ -1,13 +1,16 @@
-// `salt export`: a training folder's best (else latest) checkpoint and settings -> one model file, plus
-// ITK-SNAP and Slicer label tables beside it.
+// `salt export`: a training folder's best (else latest) checkpoint and settings -> one model file, and
+// optionally ITK-SNAP and Slicer label tables in a folder of their own (the tree is in the model file too).
 import Foundation
 import Labels
 import Network
 
 public enum Exporter {
-    /// Writes `modelFile` and, beside it, `<stem>.itksnap.txt` and `<stem>.ctbl`. Returns the paths written.
+    /// Writes `modelFile` and, when `labelTables` is given, `itksnap_labels.txt` and `slicer_labels.ctbl`
+    /// in that folder. The tables get a folder of their own, not names derived from the model file, because a
+    /// pipeline stage hands the command a temporary model path and moves only its declared outputs into place.
+    /// Returns the paths written.
     @discardableResult
-    public static func run(trainDirectory: URL, modelFile: URL, saltVersion: String) throws -> [URL] {
+    public static func run(trainDirectory: URL, modelFile: URL, labelTables: URL? = nil, saltVersion: String) throws -> [URL] {
         let settingsURL = trainDirectory.appendingPathComponent("settings.json")
         guard let data = FileManager.default.contents(atPath: settingsURL.path) else {
             throw SegmentationError.missing(path: settingsURL.path, what: "the training settings (is \(trainDirectory.path) a 'salt train' output folder?)")
@@ -26,8 +29,10 @@ public enum Exporter {
         }
         let model = SaltModel(settings: settings, tree: tree, network: network)
         try model.write(to: modelFile.path)
-        let stem = modelFile.deletingPathExtension()
-        let itk = stem.appendingPathExtension("itksnap.txt"), slicer = stem.appendingPathExtension("ctbl")
+        guard let labelTables else { return [modelFile] }
+        try FileManager.default.createDirectory(at: labelTables, withIntermediateDirectories: true)
+        let itk = labelTables.appendingPathComponent("itksnap_labels.txt")
+        let slicer = labelTables.appendingPathComponent("slicer_labels.ctbl")
         try AtomicFile.write(tree.itkSnapLabels, to: itk)
         try AtomicFile.write(tree.slicerColourTable, to: slicer)
         return [modelFile, itk, slicer]
