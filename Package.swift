@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "YAML", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Pipeline", "TestSupport"]),
-        .testTarget(name: "SaltCLITests", dependencies: ["SaltCLI", "TestSupport"], swiftSettings: niftiFlags),
+        .testTarget(name: "SaltCLITests", dependencies: ["SaltCLI", "NIfTI", "TestSupport"], swiftSettings: niftiFlags),
     ],
     swiftLanguageModes: [.v5]
 )
