@@ -33,3 +33,31 @@ import TestSupport
         #expect(try ws.status()["make"]?.reasons == [.inputChanged("tool.in")])
     }
 }
+
+@Suite struct ReviewLockAndStatusTests {
+    /// A released lock is free at once even while a copy of its descriptor lives on (a child another
+    /// thread is spawning holds one until its exec): the flakes of parallel test runs, "another salt run is
+    /// using this workspace", came from this.
+    @Test func releasedLockIsFreeWhileACopyOfItsDescriptorLives() throws {
+        let ws = try TestWorkspace()
+        let path = ws.path("lock")
+        let first = try WorkspaceLock(path: path, wait: false)
+        let copy = dup(first.fd)
+        defer { close(copy) }
+        first.release()
+        let second = try WorkspaceLock(path: path, wait: false)
+        second.release()
+    }
+
+    /// A stage reading a folder two upstream stages write waits on both, and status names both.
+    @Test func statusNamesEveryUpstreamStageOfAPath() throws {
+        let ws = try TestWorkspace()
+        try ws.write("pipeline.yaml", """
+        stages:
+          a: {run: mkdir -p d && echo a > d/a.txt, outs: [d/a.txt]}
+          b: {run: mkdir -p d && echo b > d/b.txt, outs: [d/b.txt]}
+          c: {run: cat d/a.txt d/b.txt > c.txt, deps: [d], outs: [c.txt]}
+        """)
+        #expect(try ws.status()["c"]?.reasons == [.neverRun, .upstreamWillRun("a"), .upstreamWillRun("b")])
+    }
+}
