@@ -103,6 +103,14 @@ private func message(_ text: String, overrides: [String] = []) -> String {
         #expect(try load(text, ["c.spec=my.yaml"]).stages[0].deps.map(\.path) == ["raw", "my.yaml"])
     }
 
+    /// Graphviz labels break lines with the two characters `\n`, never a raw newline inside a string.
+    @Test func dotLabelsUseEscapedLineBreaks() throws {
+        let dot = try load(example).dot
+        #expect(dot.contains("\"train\" [label=\"train\\ntrain\"];"), "\(dot)")
+        #expect(dot.contains("\"convert\" -> \"train\" [label=\"data/ts\"];"), "\(dot)")
+        #expect(!dot.contains("\"train\n"), "\(dot)")
+    }
+
     @Test func unknownKeySuggestsTheClosest() {
         let m = message("stages:\n  a:\n    run: echo\n    outz: [x]\n")
         #expect(m.hasPrefix("p.yaml:4:5: unknown key 'outz' in stage 'a' (did you mean 'outs'?)"), "\(m)")
