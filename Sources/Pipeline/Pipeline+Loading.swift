@@ -141,20 +141,26 @@ private struct Loader {
         }
         // Stage option overrides.
         for o in overrides where o.path[0] != "params" {
-            guard let i = stages.firstIndex(where: { $0.name == o.path[0] }) else {
+            // Stage names may hold dots (`convert.lits`): the option is the last part, the stage the rest.
+            // The longest leading parts that name a stage.
+            let split = (1..<o.path.count).reversed().first { k in stages.contains { $0.name == o.path[..<k].joined(separator: ".") } }
+            let stageName = o.path[..<(split ?? 1)].joined(separator: ".")
+            let option = o.path[(split ?? 1)...].joined(separator: ".")
+            guard let split, let i = stages.firstIndex(where: { $0.name == stageName }) else {
                 throw PipelineError.badOverride(o.text, reason: "no stage or params named '\(o.path[0])'\(PipelineError.suggestion(o.path[0], ["params"] + stages.map(\.name)))")
             }
+            let name = stages[i].name
             guard case .builtin(let kind, var options) = stages[i].action else {
-                throw PipelineError.badOverride(o.text, reason: "stage '\(o.path[0])' is a shell stage; it has no options to set; put the value in params and use ${params.NAME} in its run:")
+                throw PipelineError.badOverride(o.text, reason: "stage '\(name)' is a shell stage; it has no options to set; put the value in params and use ${params.NAME} in its run:")
             }
-            guard o.path.count == 2 else {
-                throw PipelineError.badOverride(o.text, reason: "built-in options are single names (\(o.path[0]).OPTION=VALUE)")
+            guard split == o.path.count - 1 else {
+                throw PipelineError.badOverride(o.text, reason: "built-in options are single names (\(name).OPTION=VALUE)")
             }
-            guard kind.options.contains(o.path[1]) else {
-                throw PipelineError.badOverride(o.text, reason: "'\(kind.name)' has no option '\(o.path[1])'\(PipelineError.suggestion(o.path[1], kind.options)); its options: \(kind.options.joined(separator: ", "))")
+            guard kind.options.contains(option) else {
+                throw PipelineError.badOverride(o.text, reason: "'\(kind.name)' has no option '\(option)'\(PipelineError.suggestion(option, kind.options)); its options: \(kind.options.joined(separator: ", "))")
             }
-            options[o.path[1]] = o.value
-            stages[i] = try builtin(name: stages[i].name, kind: kind, options: options, optionMarks: [:], extraDeps: stages[i].declaredDeps, base: stages[i])
+            options[option] = o.value
+            stages[i] = try builtin(name: name, kind: kind, options: options, optionMarks: [:], extraDeps: stages[i].declaredDeps, base: stages[i])
         }
         let graph = try StageGraph.build(stages: stages, root: root, fileSystem: fileSystem)
         return Pipeline(file: file, root: root, params: params, stages: stages, graph: graph)

@@ -111,6 +111,15 @@ private func message(_ text: String, overrides: [String] = []) -> String {
         #expect(!dot.contains("\"train\n"), "\(dot)")
     }
 
+    /// `--set convert.lits.format=kits` reaches stage `convert.lits` (stage names may hold dots).
+    @Test func overrideOfAStageWithDotsInItsName() throws {
+        let text = "stages:\n  convert.lits:\n    uses: convert\n    with: {format: lits, source: raw, output: data}\n"
+        let p = try load(text, overrides: ["convert.lits.format=kits"])
+        guard case .builtin(_, let options) = p.stages[0].action else { Issue.record("not built-in"); return }
+        #expect(options["format"] == .string("kits"))
+        #expect(message(text, overrides: ["convert.lits.x.format=kits"]).contains("built-in options are single names (convert.lits.OPTION=VALUE)"))
+    }
+
     @Test func unknownKeySuggestsTheClosest() {
         let m = message("stages:\n  a:\n    run: echo\n    outz: [x]\n")
         #expect(m.hasPrefix("p.yaml:4:5: unknown key 'outz' in stage 'a' (did you mean 'outs'?)"), "\(m)")
