@@ -61,3 +61,22 @@ import TestSupport
         #expect(try ws.status()["c"]?.reasons == [.neverRun, .upstreamWillRun("a"), .upstreamWillRun("b")])
     }
 }
+
+@Suite struct ReviewParallelTests {
+    /// Two stages running at once (-j 2) each get their own whole log, and both records are written.
+    @Test func parallelStagesKeepTheirLogsApart() throws {
+        let ws = try TestWorkspace()
+        try ws.write("pipeline.yaml", """
+        stages:
+          a: {run: 'for i in $(seq 2000); do echo a$i; done > a.txt; seq 2000 | sed s/^/a/', outs: [a.txt]}
+          b: {run: 'for i in $(seq 2000); do echo b$i; done > b.txt; seq 2000 | sed s/^/b/', outs: [b.txt]}
+        """)
+        let summary = try ws.run(jobs: 2)
+        #expect(summary.ran.sorted() == ["a", "b"])
+        for s in ["a", "b"] {
+            let lines = (ws.read(".salt/logs/\(s).log") ?? "").split(separator: "\n").dropFirst()
+            #expect(lines.count == 2000 && lines.allSatisfy { $0.hasPrefix(s) }, "\(s).log: \(lines.count) lines")
+        }
+        #expect(try ws.run(jobs: 2).upToDate.sorted() == ["a", "b"])
+    }
+}
