@@ -80,3 +80,21 @@ import TestSupport
         #expect(try ws.run(jobs: 2).upToDate.sorted() == ["a", "b"])
     }
 }
+
+@Suite struct ReviewRestoreTests {
+    /// A restored stage's record keeps the time of the run that made its outputs, not that of the record
+    /// it replaces.
+    @Test func restoreKeepsTheTimeOfTheRunItRestores() throws {
+        let ws = try TestWorkspace()
+        try ws.write("pipeline.yaml", "params: {t: 0.4}\nstages:\n  a: {run: 'sleep ${params.t}; echo ${params.t} > o.txt', outs: [o.txt]}\n")
+        func seconds() throws -> Double {
+            try JSONDecoder().decode(StageRecord.self, from: Data(contentsOf: URL(fileURLWithPath: ws.path(".salt/state/a.json")))).seconds
+        }
+        try ws.run()
+        #expect(try seconds() >= 0.4)
+        try ws.run(["params.t=0"])
+        #expect(try seconds() < 0.3)
+        #expect(try ws.run().restored == ["a"])
+        #expect(try seconds() >= 0.4, "the restored record took the time of the t=0 run")
+    }
+}
