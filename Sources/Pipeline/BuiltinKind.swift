@@ -12,30 +12,49 @@ public struct BuiltinKind: Sendable, Hashable {
     public var optionalInputs: Set<String>
     /// Options naming paths the stage writes; always required.
     public var outputs: [String]
+    /// The command's other options (values and flags, not paths): with the paths, every option it accepts,
+    /// so a misspelt option is caught when the file is loaded, not after the upstream stages ran.
+    public var values: [String]
+    /// Input options the command takes more than once: a list becomes `--opt a --opt b`. Any other path
+    /// option takes one path (a list would reach the command as one comma-joined path).
+    public var repeatable: Set<String>
     public var summary: String
 
-    public init(name: String, version: Int, inputs: [String], optionalInputs: Set<String> = [], outputs: [String], summary: String) {
+    public init(name: String, version: Int, inputs: [String], optionalInputs: Set<String> = [], outputs: [String],
+                values: [String] = [], repeatable: Set<String> = [], summary: String) {
         self.name = name
         self.version = version
         self.inputs = inputs
         self.optionalInputs = optionalInputs
         self.outputs = outputs
+        self.values = values
+        self.repeatable = repeatable
         self.summary = summary
     }
 
+    /// Every option the command accepts.
+    public var options: [String] { inputs + outputs + values }
+
     /// Every registered kind; option names are the commands' own (`data-dir`, written without dashes).
+    /// When all of a kind's inputs are optional, at least one must be given (tree: a data root or datasets).
     public static let all: [BuiltinKind] = [
         BuiltinKind(name: "convert", version: 1, inputs: ["source", "spec"], optionalInputs: ["spec"], outputs: ["output"],
+                    values: ["format", "spacing", "split", "body-mask", "previews"],
                     summary: "a public dataset -> SALT layout"),
-        BuiltinKind(name: "tree", version: 1, inputs: ["data-dir"], outputs: ["output-dir"],
+        BuiltinKind(name: "tree", version: 1, inputs: ["data-dir", "dataset"], optionalInputs: ["data-dir", "dataset"], outputs: ["output-dir"],
+                    repeatable: ["dataset"],
                     summary: "merge datasets' label trees"),
         BuiltinKind(name: "train", version: 1, inputs: ["data-dir", "resume-from"], optionalInputs: ["resume-from"], outputs: ["output-dir"],
+                    values: ["epochs", "steps-per-epoch", "batch-size", "patch", "spacing", "filters", "val-every", "seed",
+                             "lr", "sink-weight", "intensity", "resume", "cache-dir"],
                     summary: "train a network"),
         BuiltinKind(name: "export", version: 1, inputs: ["train-dir"], outputs: ["model-file", "label-tables"],
                     summary: "one model file from a training run"),
         BuiltinKind(name: "predict", version: 1, inputs: ["model-file", "input"], outputs: ["output-dir"],
+                    values: ["nodes", "probabilities", "lcc"],
                     summary: "label maps for a folder of scans"),
         BuiltinKind(name: "evaluate", version: 1, inputs: ["predictions", "data-dir"], outputs: ["output-dir"],
+                    values: ["include-background", "tolerances"],
                     summary: "per-node metrics of predictions"),
     ]
 

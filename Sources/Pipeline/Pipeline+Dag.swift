@@ -22,16 +22,18 @@ extension Pipeline {
     /// A `digraph` with one node per stage and an edge per dependency, labelled with the paths it carries.
     public var dot: String {
         func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        func label(_ lines: [String]) -> String { "\"" + lines.map { q($0).dropFirst().dropLast() }.joined(separator: "\\n") + "\"" }
         var out = "digraph pipeline {\n  rankdir=LR;\n  node [shape=box, style=rounded];\n"
         for i in graph.order {
-            out += "  \(q(stages[i].name)) [label=\(q(stages[i].name + "\n" + stages[i].kindName))];\n"
+            // `\n` (backslash, n) is dot's line break in a label; a raw newline is not portable.
+            out += "  \(q(stages[i].name)) [label=\(label([stages[i].name, stages[i].kindName]))];\n"
         }
         for i in graph.order {
             let s = stages[i]
             for j in graph.upstream[i] {
                 let paths = s.deps.indices.filter { graph.producers[i][$0].contains(j) }.map { s.deps[$0].path }
-                let label = paths.isEmpty ? " [style=dashed]" : " [label=\(q(paths.joined(separator: "\n")))]"
-                out += "  \(q(stages[j].name)) -> \(q(s.name))\(label);\n"
+                let attributes = paths.isEmpty ? " [style=dashed]" : " [label=\(label(paths))]"
+                out += "  \(q(stages[j].name)) -> \(q(s.name))\(attributes);\n"
             }
         }
         return out + "}\n"

@@ -32,6 +32,9 @@ public struct Override: Sendable, Equatable {
 }
 
 extension Pipeline {
+    /// Files a built-in kind reads that none of its options names: `(kind name, options) -> paths`.
+    public typealias ImplicitInputs = @Sendable (_ kind: String, _ options: [String: Value]) -> [String]
+
     /// The pipeline file to use when none is named: pipeline.yaml, else salt.yaml, in `directory`.
     public static func defaultFile(in directory: String, fileSystem: any FileSystem = LocalFileSystem()) throws -> String {
         for name in ["pipeline.yaml", "salt.yaml", "pipeline.yml", "salt.yml"] {
@@ -42,16 +45,22 @@ extension Pipeline {
     }
 
     /// Reads, interpolates and validates the pipeline file at `file` (relative to the current directory).
-    public static func load(file: String, overrides: [Override] = [], fileSystem: any FileSystem = LocalFileSystem()) throws -> Pipeline {
+    /// `implicitInputs` names files a built-in kind reads that no option names (convert's `format: lits`
+    /// reads a spec file found beside the salt executable): they become inputs of the stage, hashed into its
+    /// key like any other. It gets the kind's name and the stage's options; paths are absolute or relative
+    /// to the workspace.
+    public static func load(file: String, overrides: [Override] = [], fileSystem: any FileSystem = LocalFileSystem(),
+                            implicitInputs: @escaping ImplicitInputs = { _, _ in [] }) throws -> Pipeline {
         let absolute = WorkspacePath.lexicallyNormalised(file.hasPrefix("/") ? file : fileSystem.currentDirectory + "/" + file)
         let text = try fileSystem.readText(absolute)
         var root = (absolute as NSString).deletingLastPathComponent
         if root.isEmpty { root = "/" }
-        return try parse(text, file: file, root: root, overrides: overrides, fileSystem: fileSystem)
+        return try parse(text, file: file, root: root, overrides: overrides, fileSystem: fileSystem, implicitInputs: implicitInputs)
     }
 
     /// Parses pipeline text whose workspace is `root` (absolute).
-    public static func parse(_ text: String, file: String, root: String, overrides: [Override] = [], fileSystem: any FileSystem) throws -> Pipeline {
+    public static func parse(_ text: String, file: String, root: String, overrides: [Override] = [], fileSystem: any FileSystem,
+                             implicitInputs: @escaping ImplicitInputs = { _, _ in [] }) throws -> Pipeline {
         let document: YAMLNode?
         do {
             document = try YAML.parse(text, file: file)
@@ -71,7 +80,7 @@ extension Pipeline {
         guard let document else {
             throw PipelineError.missingKey("stages", SourceMark(file: file, line: 1, column: 1), context: "the pipeline file", hint: "add a 'stages:' mapping of stage names to stages")
         }
-        var loader = Loader(file: file, root: root, fileSystem: fileSystem)
+        var loader = Loader(file: file, root: root, fileSystem: fileSystem, source: SourceText(text), implicitInputs: implicitInputs)
         return try loader.load(document, overrides: overrides)
     }
 }
@@ -80,14 +89,18 @@ private struct Loader {
     let file: String
     let root: String
     let fileSystem: any FileSystem
+    let source: SourceText
+    let implicitInputs: Pipeline.ImplicitInputs
 
     static let topKeys = ["params", "stages"]
     static let stageKeys = ["run", "uses", "with", "deps", "outs", "needs", "always", "desc"]
 
-    init(file: String, root: String, fileSystem: any FileSystem) {
+    init(file: String, root: String, fileSystem: any FileSystem, source: SourceText, implicitInputs: @escaping Pipeline.ImplicitInputs) {
+        self.implicitInputs = implicitInputs
         self.file = file
         self.root = root
         self.fileSystem = fileSystem
+        self.source = source
     }
 
     func mapping(_ node: YAMLNode, _ what: String) throws -> [(key: YAMLNode, value: YAMLNode)] {
@@ -128,17 +141,26 @@ private struct Loader {
         }
         // Stage option overrides.
         for o in overrides where o.path[0] != "params" {
-            guard let i = stages.firstIndex(where: { $0.name == o.path[0] }) else {
+            // Stage names may hold dots (`convert.lits`): the option is the last part, the stage the rest.
+            // The longest leading parts that name a stage.
+            let split = (1..<o.path.count).reversed().first { k in stages.contains { $0.name == o.path[..<k].joined(separator: ".") } }
+            let stageName = o.path[..<(split ?? 1)].joined(separator: ".")
+            let option = o.path[(split ?? 1)...].joined(separator: ".")
+            guard let split, let i = stages.firstIndex(where: { $0.name == stageName }) else {
                 throw PipelineError.badOverride(o.text, reason: "no stage or params named '\(o.path[0])'\(PipelineError.suggestion(o.path[0], ["params"] + stages.map(\.name)))")
             }
+            let name = stages[i].name
             guard case .builtin(let kind, var options) = stages[i].action else {
-                throw PipelineError.badOverride(o.text, reason: "stage '\(o.path[0])' is a shell stage; it has no options to set; put the value in params and use ${params.NAME} in its run:")
+                throw PipelineError.badOverride(o.text, reason: "stage '\(name)' is a shell stage; it has no options to set; put the value in params and use ${params.NAME} in its run:")
             }
-            guard o.path.count == 2 else {
-                throw PipelineError.badOverride(o.text, reason: "built-in options are single names (\(o.path[0]).OPTION=VALUE)")
+            guard split == o.path.count - 1 else {
+                throw PipelineError.badOverride(o.text, reason: "built-in options are single names (\(name).OPTION=VALUE)")
             }
-            options[o.path[1]] = o.value
-            stages[i] = try builtin(name: stages[i].name, kind: kind, options: options, optionMarks: [:], extraDeps: stages[i].declaredDeps, base: stages[i])
+            guard kind.options.contains(option) else {
+                throw PipelineError.badOverride(o.text, reason: "'\(kind.name)' has no option '\(option)'\(PipelineError.suggestion(option, kind.options)); its options: \(kind.options.joined(separator: ", "))")
+            }
+            options[option] = o.value
+            stages[i] = try builtin(name: name, kind: kind, options: options, optionMarks: [:], extraDeps: stages[i].declaredDeps, base: stages[i])
         }
         let graph = try StageGraph.build(stages: stages, root: root, fileSystem: fileSystem)
         return Pipeline(file: file, root: root, params: params, stages: stages, graph: graph)
@@ -190,7 +212,7 @@ private struct Loader {
             if let w = body["with"] {
                 throw PipelineError.conflictingKeys(w.mark, stage: name, message: "with: gives options to a built-in kind (uses:); for a shell stage put values into run: with ${params.NAME}")
             }
-            guard run.text != nil, case .string(let command) = try Interpolation.resolve(run, params: params) else {
+            guard run.text != nil, case .string(let command) = try Interpolation.resolve(run, params: params, source: source) else {
                 throw PipelineError.wrongType(run.mark, what: "run", expected: "a string (one shell command)", got: run.kindDescription)
             }
             let outs = try paths(body["outs"], "outs", params: params, stage: name)
@@ -211,7 +233,10 @@ private struct Loader {
             var marks: [String: SourceMark] = [:]
             if let w = body["with"] {
                 for (k, v) in try mapping(w, "with") {
-                    let value = try Interpolation.resolve(v, params: params)
+                    guard kind.options.contains(k.text!) else {
+                        throw PipelineError.unknownKey(k.text!, k.mark, context: "the options of '\(kind.name)' (stage '\(name)')", allowed: kind.options)
+                    }
+                    let value = try Interpolation.resolve(v, params: params, source: source)
                     if case .map = value {
                         throw PipelineError.wrongType(v.mark, what: "option '\(k.text!)'", expected: "a value or a list", got: "a mapping")
                     }
@@ -237,13 +262,21 @@ private struct Loader {
                 continue
             }
             let mark = optionMarks[key] ?? fallback
-            guard let ps = value.paths, !(isOutput && ps.count != 1) else {
-                throw PipelineError.wrongType(mark, what: "option '\(key)' of stage '\(name)'", expected: isOutput ? "one path" : "a path or a list of paths", got: value.description)
+            let many = kind.repeatable.contains(key)
+            guard let ps = value.paths, many || ps.count == 1 else {
+                throw PipelineError.wrongType(mark, what: "option '\(key)' of stage '\(name)'", expected: many ? "a path or a list of paths" : "one path", got: value.description)
             }
             for p in ps {
                 let d = try declared(p, mark: mark, stage: name, output: isOutput)
                 if isOutput { outs.append(d) } else { deps.append(d) }
             }
+        }
+        if !kind.inputs.isEmpty && kind.inputs.allSatisfy(kind.optionalInputs.contains) && !kind.inputs.contains(where: { options[$0] != nil && options[$0] != .null }) {
+            throw PipelineError.missingKey(kind.inputs[0], fallback, context: "stage '\(name)' (uses: \(kind.name))", hint: "add '\(kind.inputs.joined(separator: ": PATH' or '")): PATH' under with:")
+        }
+        for p in implicitInputs(kind.name, options) {
+            let d = try declared(p, mark: fallback, stage: name, output: false)
+            if !deps.contains(where: { $0.path == d.path }) { deps.append(d) }
         }
         var s = base
         s.action = .builtin(kind: kind, options: options)
@@ -256,7 +289,7 @@ private struct Loader {
     func paths(_ node: YAMLNode?, _ what: String, params: [String: Value], stage: String) throws -> [DeclaredPath] {
         guard let node else { return [] }
         return try strings(node, what).map { item in
-            guard case .string(let p) = try Interpolation.resolve(item, params: params) else {
+            guard case .string(let p) = try Interpolation.resolve(item, params: params, source: source) else {
                 throw PipelineError.wrongType(item.mark, what: "each item of \(what)", expected: "a path", got: "a list")
             }
             return try declared(p, mark: item.mark, stage: stage, output: what == "outs")

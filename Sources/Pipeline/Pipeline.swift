@@ -101,7 +101,7 @@ public struct Stage: Sendable {
 
     /// The child process's argument vector. A shell stage is `/bin/sh -c <run>`; a built-in stage is
     /// `<executable> <kind> --<option> <value> ...` (options sorted by name, lists joined by commas, `true`
-    /// as a bare flag, `false` and null left out), with each output option's value passed through
+    /// as a bare flag, `false` and null left out, a repeatable option once per item), with each output option's value passed through
     /// `outputPath` so the runner can point it at a temporary path.
     public func commandLine(executable: String, outputPath: (String) -> String = { $0 }) -> [String] {
         switch action {
@@ -114,6 +114,8 @@ public struct Stage: Sendable {
                 switch value {
                 case .bool(true): argv.append("--" + key)
                 case .bool(false), .null: continue
+                case .list(let items) where kind.repeatable.contains(key):
+                    for item in items { argv += ["--" + key, item.argumentText] }
                 default:
                     argv.append("--" + key)
                     if kind.outputs.contains(key), case .string(let path) = value {

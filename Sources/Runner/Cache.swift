@@ -13,7 +13,7 @@ struct Cache {
     /// Stores what is at `absolutePath` (whose hash is `hash`) unless the cache already has it.
     func store(_ absolutePath: String, hash: PathHash) throws {
         switch hash.kind {
-        case .file:
+        case .file, .executable:
             try storeObject(hash.digest) { tmp in try FileSystemOps.copyFile(absolutePath, to: tmp, mode: 0o444) }
         case .directory:
             if FileSystemOps.exists(workspace.manifestPath(hash.digest)) { return }
@@ -52,7 +52,7 @@ struct Cache {
     /// True when every object needed to restore `hash` is in the cache.
     func has(_ hash: PathHash) -> Bool {
         switch hash.kind {
-        case .file: return FileSystemOps.exists(workspace.objectPath(hash.digest))
+        case .file, .executable: return FileSystemOps.exists(workspace.objectPath(hash.digest))
         case .directory:
             guard let entries = try? manifest(hash.digest) else { return false }  // absent or unreadable: not restorable
             return entries.allSatisfy { e in e.digest.map { FileSystemOps.exists(workspace.objectPath($0)) } ?? true }
@@ -77,8 +77,8 @@ struct Cache {
     func restore(_ hash: PathHash, to absolutePath: String) throws {
         let tmp = workspace.temporaryDirectory + "/" + UUID().uuidString
         switch hash.kind {
-        case .file:
-            try FileSystemOps.copyFile(workspace.objectPath(hash.digest), to: tmp)
+        case .file, .executable:
+            try FileSystemOps.copyFile(workspace.objectPath(hash.digest), to: tmp, mode: hash.kind == .executable ? 0o755 : 0o644)
         case .directory:
             try FileSystemOps.makeDirectories(tmp)
             for e in try manifest(hash.digest) {

@@ -38,9 +38,9 @@ struct Evaluator {
         var missing: [String] = []
         for (j, dep) in stage.deps.enumerated() {
             let producers = pipeline.graph.producers[index][j]
-            if let p = producers.first(where: { pending[$0] != nil }) {
-                let name = pipeline.stages[p].name
-                if !waitingOn.contains(name) { waitingOn.append(name) }
+            let runningFirst = producers.filter { pending[$0] != nil }
+            if !runningFirst.isEmpty {
+                for p in runningFirst where !waitingOn.contains(pipeline.stages[p].name) { waitingOn.append(pipeline.stages[p].name) }
                 continue
             }
             if let h = known[dep.path] {

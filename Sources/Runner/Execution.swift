@@ -117,7 +117,10 @@ final class Execution: @unchecked Sendable {
             case .restore:
                 let t0 = Date()
                 for (path, hash) in ev.outputs! { try cache.restore(hash, to: workspace.absolute(path)) }
-                let seconds = try RecordStore.read(StageRecord.self, at: workspace.statePath(stage.name))?.seconds ?? 0
+                // The time of the run that made these outputs: the run cache's entry for this key (the
+                // stage's current record may be another key's).
+                let seconds = try RecordStore.read(StageRecord.self, at: workspace.runPath(ev.key!))?.seconds
+                    ?? RecordStore.read(StageRecord.self, at: workspace.statePath(stage.name))?.seconds ?? 0
                 try record(stage, ev, outputs: ev.outputs!, seconds: seconds)
                 console.line("\(stage.name): restored from cache in \(formatSeconds(Date().timeIntervalSince(t0))) (\(ev.status.reasons.map(\.description).joined(separator: "; ")))")
                 finish(i, .restored, outputs: ev.outputs!)

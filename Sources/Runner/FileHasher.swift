@@ -9,12 +9,21 @@ import Glibc
 
 /// What a path holds, hashed.
 public struct PathHash: Hashable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Codable { case file, directory }
+    /// A regular file, a regular file with its owner's execute bit set (a script an output must restore
+    /// as runnable), or a directory.
+    public enum Kind: String, Sendable, Codable { case file, executable, directory }
     public var kind: Kind
     public var digest: Digest
 
-    /// `3fa9...` for a file, `dir:3fa9...` for a directory (the form records keep).
-    public var description: String { kind == .file ? digest.hex : "dir:" + digest.hex }
+    /// `3fa9...` for a file, `x:3fa9...` for an executable file, `dir:3fa9...` for a directory (the form
+    /// records keep).
+    public var description: String {
+        switch kind {
+        case .file: return digest.hex
+        case .executable: return "x:" + digest.hex
+        case .directory: return "dir:" + digest.hex
+        }
+    }
 
     public init(kind: Kind, digest: Digest) {
         self.kind = kind
@@ -25,6 +34,9 @@ public struct PathHash: Hashable, Sendable, CustomStringConvertible {
         if text.hasPrefix("dir:") {
             guard let d = Digest(hex: String(text.dropFirst(4))) else { return nil }
             self.init(kind: .directory, digest: d)
+        } else if text.hasPrefix("x:") {
+            guard let d = Digest(hex: String(text.dropFirst(2))) else { return nil }
+            self.init(kind: .executable, digest: d)
         } else {
             guard let d = Digest(hex: text) else { return nil }
             self.init(kind: .file, digest: d)
@@ -167,7 +179,7 @@ final class FileHasher: @unchecked Sendable {
         if (st.st_mode & S_IFMT) == S_IFDIR {
             return PathHash(kind: .directory, digest: try directory(path).digest)
         }
-        return PathHash(kind: .file, digest: try file(path, st))
+        return PathHash(kind: st.st_mode & S_IXUSR != 0 ? .executable : .file, digest: try file(path, st))
     }
 
     /// A regular file's digest, from the memo when its identity is unchanged.

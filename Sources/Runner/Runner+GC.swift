@@ -40,7 +40,7 @@ extension Runner {
             for text in record.outputs.values {
                 guard let h = PathHash(text) else { continue }
                 switch h.kind {
-                case .file: objects.insert(h.digest.hex)
+                case .file, .executable: objects.insert(h.digest.hex)
                 case .directory:
                     objects.insert(h.digest.hex + ".dir")
                     for e in try cache.manifest(h.digest) { if let d = e.digest { objects.insert(d.hex) } }

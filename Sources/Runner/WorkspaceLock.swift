@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 final class WorkspaceLock {
-    private let fd: Int32
+    let fd: Int32
     let path: String
 
     /// Takes the lock; when another run holds it, waits (`wait`, after calling `waiting` with its PID)
@@ -48,8 +48,12 @@ final class WorkspaceLock {
         return Int32(String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// Unlocks explicitly before closing: a flock belongs to the open file, and a child being spawned by
+    /// another thread holds a copy of every descriptor until its exec, so a bare close could leave the
+    /// workspace locked for a moment after the run.
     func release() {
         _ = ftruncate(fd, 0)
+        _ = flock(fd, LOCK_UN)
         close(fd)
     }
 }

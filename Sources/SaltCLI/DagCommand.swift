@@ -21,7 +21,7 @@ enum DagCommand: Command {
         let target = try PipelineFileArgument(arguments.positionals())
         try arguments.finish()
         guard target.stages.isEmpty else { throw UsageError("salt dag: unexpected argument '\(target.stages[0])'") }
-        let pipeline = try Pipeline.load(file: target.file, overrides: sets.map(Override.init))
+        let pipeline = try target.load(overrides: sets)
         print(dot ? pipeline.dot : pipeline.dagText, terminator: dot ? "" : "\n")
         return 0
     }

@@ -25,7 +25,7 @@ enum GcCommand: Command {
         let target = try PipelineFileArgument(arguments.positionals())
         try arguments.finish()
         guard target.stages.isEmpty else { throw UsageError("salt gc: unexpected argument '\(target.stages[0])'") }
-        let s = try Runner.gc(try Pipeline.load(file: target.file), wait: wait)
+        let s = try Runner.gc(try target.load(overrides: []), wait: wait)
         let mib = Double(s.bytesRemoved) / 1_048_576
         print("salt gc: removed \(s.objectsRemoved) cache objects (\(String(format: "%.1f", mib)) MiB), \(s.runsRemoved) run entries, \(s.recordsRemoved) stale records; kept \(s.objectsKept) objects")
         return 0

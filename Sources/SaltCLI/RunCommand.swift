@@ -40,7 +40,7 @@ enum RunCommand: Command {
         try arguments.finish()
         guard jobs >= 1 else { throw UsageError("salt run: -j expects at least 1, got \(jobs)") }
 
-        let pipeline = try Pipeline.load(file: target.file, overrides: sets.map(Override.init))
+        let pipeline = try target.load(overrides: sets)
         if dryRun {
             let statuses = try Runner.status(pipeline, targets: target.stages, force: force ? forceMode(target.stages) : .none)
             StatusCommand.printStatuses(statuses)

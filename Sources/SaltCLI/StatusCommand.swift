@@ -27,7 +27,7 @@ enum StatusCommand: Command {
         let sets = try arguments.options("--set")
         let target = try PipelineFileArgument(arguments.positionals())
         try arguments.finish()
-        let pipeline = try Pipeline.load(file: target.file, overrides: sets.map(Override.init))
+        let pipeline = try target.load(overrides: sets)
         let statuses = try Runner.status(pipeline, targets: target.stages)
         if json {
             print(try Runner.statusJSON(statuses))

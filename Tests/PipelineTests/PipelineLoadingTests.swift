@@ -29,8 +29,8 @@ private func message(_ text: String, overrides: [String] = []) -> String {
           output-dir: runs/${params.name}
           epochs: ${params.epochs}
           spacing: ${params.spacing}
-          augment: true
-          fast: false
+          resume: true
+          lr: null
       report:
         run: cat runs/ts/log.txt > report-${params.name}.txt
         deps: [runs/ts]
@@ -56,8 +56,8 @@ private func message(_ text: String, overrides: [String] = []) -> String {
     @Test func builtinCommandLine() throws {
         let p = try load(example)
         let argv = p.stages[1].commandLine(executable: "/bin/salt") { $0 + ".tmp" }
-        #expect(argv == ["/bin/salt", "train", "--augment", "--data-dir", "data/ts", "--epochs", "50",
-                         "--output-dir", "runs/ts.tmp", "--spacing", "3.0,3.0,3.0"])
+        #expect(argv == ["/bin/salt", "train", "--data-dir", "data/ts", "--epochs", "50",
+                         "--output-dir", "runs/ts.tmp", "--resume", "--spacing", "3.0,3.0,3.0"])
     }
 
     @Test func overridesParamsAndStageOptions() throws {
@@ -69,6 +69,55 @@ private func message(_ text: String, overrides: [String] = []) -> String {
         #expect(message(example, overrides: ["params.spacng=[1]"]).contains("did you mean 'spacing'"))
         #expect(message(example, overrides: ["trian.epochs=5"]).contains("did you mean 'train'"))
         #expect(message(example, overrides: ["report.x=1"]).contains("shell stage"))
+    }
+
+    /// A misspelt option of a built-in kind is caught at load time, in the file and with --set; a list
+    /// reaches a repeatable option as one flag per path, and no other path option takes a list.
+    @Test func builtinOptionsAreCheckedAndListsRepeat() throws {
+        let typo = message("stages:\n  t:\n    uses: train\n    with: {data-dir: in.txt, output-dir: o, epoch: 5}\n")
+        #expect(typo.hasPrefix("p.yaml:4:45: unknown key 'epoch' in the options of 'train' (stage 't') (did you mean 'epochs'?)"), "\(typo)")
+        let set = message("stages:\n  t:\n    uses: train\n    with: {data-dir: in.txt, output-dir: o}\n", overrides: ["t.epoch=5"])
+        #expect(set.contains("'train' has no option 'epoch' (did you mean 'epochs'?)"), "\(set)")
+        let tree = try load("stages:\n  t:\n    uses: tree\n    with: {dataset: [raw/a.txt, in.txt], output-dir: tree}\n")
+        #expect(tree.stages[0].deps.map(\.path) == ["raw/a.txt", "in.txt"])
+        #expect(tree.stages[0].commandLine(executable: "salt") == ["salt", "tree", "--dataset", "raw/a.txt", "--dataset", "in.txt", "--output-dir", "tree"])
+        let noInput = message("stages:\n  t:\n    uses: tree\n    with: {output-dir: tree}\n")
+        #expect(noInput.contains("needs 'data-dir'; add 'data-dir: PATH' or 'dataset: PATH' under with:"), "\(noInput)")
+        let list = message("stages:\n  e:\n    uses: evaluate\n    with: {predictions: [in.txt, raw/a.txt], data-dir: in.txt, output-dir: o}\n")
+        #expect(list.contains("option 'predictions' of stage 'e' must be one path"), "\(list)")
+    }
+
+    /// A file a built-in kind reads without an option naming it (convert's spec for `format:`) is an input:
+    /// in the stage's deps (so in its key), re-derived after a --set, and absent when `spec:` is given.
+    @Test func implicitInputsOfBuiltinKinds() throws {
+        let specs = MemoryFileSystem(files: ["/ws/raw/a.txt": "a", "/specs/lits.yaml": "x", "/specs/kits.yaml": "y", "/ws/my.yaml": "z"])
+        let text = "stages:\n  c:\n    uses: convert\n    with: {format: lits, source: raw, output: data}\n"
+        func load(_ text: String, _ overrides: [String] = []) throws -> Pipeline {
+            try Pipeline.parse(text, file: "p.yaml", root: "/ws", overrides: overrides.map { try Override($0) }, fileSystem: specs) { kind, options in
+                guard kind == "convert", options["spec"] == nil, case .string(let f)? = options["format"] else { return [] }
+                return ["/specs/\(f).yaml"]
+            }
+        }
+        #expect(try load(text).stages[0].deps.map(\.path) == ["raw", "/specs/lits.yaml"])
+        #expect(try load(text, ["c.format=kits"]).stages[0].deps.map(\.path) == ["raw", "/specs/kits.yaml"])
+        #expect(try load(text, ["c.spec=my.yaml"]).stages[0].deps.map(\.path) == ["raw", "my.yaml"])
+    }
+
+    /// Graphviz labels break lines with the two characters `\n`, never a raw newline inside a string.
+    @Test func dotLabelsUseEscapedLineBreaks() throws {
+        let dot = try load(example).dot
+        #expect(dot.contains("\"train\" [label=\"train\\ntrain\"];"), "\(dot)")
+        #expect(dot.contains("\"convert\" -> \"train\" [label=\"data/ts\"];"), "\(dot)")
+        #expect(!dot.contains("\"train\n"), "\(dot)")
+    }
+
+    /// `--set convert.lits.format=kits` reaches stage `convert.lits` (stage names may hold dots).
+    @Test func overrideOfAStageWithDotsInItsName() throws {
+        let text = "stages:\n  convert.lits:\n    uses: convert\n    with: {format: lits, source: raw, output: data}\n"
+        let p = try load(text, overrides: ["convert.lits.format=kits"])
+        guard case .builtin(_, let options) = p.stages[0].action else { Issue.record("not built-in"); return }
+        #expect(options["format"] == .string("kits"))
+        #expect(message(text, overrides: ["convert.lits.x.format=kits"]).contains("built-in options are single names (convert.lits.OPTION=VALUE)"))
     }
 
     @Test func unknownKeySuggestsTheClosest() {
@@ -112,11 +161,22 @@ private func message(_ text: String, overrides: [String] = []) -> String {
 
     @Test func badInterpolation() {
         let unknown = message("params: {spacing: 1}\nstages:\n  a: {run: 'echo ${params.spacng}', outs: [o]}\n")
-        #expect(unknown.hasPrefix("p.yaml:3:17: unknown param 'spacng' (did you mean 'spacing'?)"), "\(unknown)")
+        #expect(unknown.hasPrefix("p.yaml:3:18: unknown param 'spacng' (did you mean 'spacing'?)"), "\(unknown)")
         #expect(message("stages:\n  a: {run: 'echo ${params.x', outs: [o]}\n").contains("'${' is never closed"))
         #expect(message("stages:\n  a: {run: 'echo ${env.x}', outs: [o]}\n").contains("is not a params reference"))
         let escaped = try? load("stages:\n  a: {run: 'echo $${HOME}', outs: [o]}\n")
         if case .shell(let c)? = escaped?.stages[0].action { #expect(c == "echo ${HOME}") } else { Issue.record("escape failed") }
+    }
+
+    /// The mark points at the `$` of the bad reference itself, in quoted and folded scalars too (the
+    /// offset inside a value is not the offset on the line there).
+    @Test func interpolationErrorsPointAtTheReference() {
+        let folded = message("params: {n: 1}\nstages:\n  a:\n    outs: [o]\n    run: >-\n      set -e;\n      echo ${params.n} ${params.nope}\n")
+        #expect(folded.hasPrefix("p.yaml:7:24: unknown param 'nope'"), "\(folded)")
+        let quoted = message("params: {n: 1}\nstages:\n  a: {outs: [o], run: \"echo ${params.n} ${params.n.x}\"}\n")
+        #expect(quoted.hasPrefix("p.yaml:3:41: bad interpolation"), "\(quoted)")
+        let twice = message("params: {n: 1}\nstages:\n  a: {outs: [o], run: 'echo ${params.n}${params.nope}${params.nope}'}\n")
+        #expect(twice.hasPrefix("p.yaml:3:40: unknown param"), "\(twice)")
     }
 
     @Test func unquotedInterpolationInFlowMappingIsExplained() {

@@ -63,19 +63,19 @@ import TestSupport
         stages:
           conv:
             uses: convert
-            with: {source: in.txt, output: out.txt, level: "${params.level}", note: hello}
+            with: {source: in.txt, output: out.txt, split: "${params.level}", format: hello}
           shout:
             run: echo ${params.level} > level.txt
             outs: [level.txt]
         """
         try ws.write("pipeline.yaml", yaml)
-        #expect(try ws.run(executable: fake).ran == ["conv", "shout"])
-        #expect(ws.read("out.txt") == "convert --level 3 --note hello --output .out.txt.salt-tmp --source in.txt\ndata\n")
+        #expect(try ws.run(executable: fake).ran == ["conv", "shout"], "\(ws.output)")
+        #expect(ws.read("out.txt") == "convert --format hello --output .out.txt.salt-tmp --source in.txt --split 3\ndata\n")
         #expect(try ws.run(executable: fake).ran.isEmpty)
 
-        try ws.write("pipeline.yaml", yaml.replacingOccurrences(of: ", note: hello", with: ""))
+        try ws.write("pipeline.yaml", yaml.replacingOccurrences(of: ", format: hello", with: ""))
         let status = try ws.status()
-        #expect(status["conv"]?.reasons == [.definitionChanged(["option note removed (was \"hello\")"])])
+        #expect(status["conv"]?.reasons == [.definitionChanged(["option format removed (was \"hello\")"])])
         #expect(try ws.run(executable: fake).ran == ["conv"])
 
         // An override of a param changes the key; reverting it restores without running.
@@ -86,8 +86,8 @@ import TestSupport
         #expect(back.restored == ["conv", "shout"])
         #expect(ws.read("level.txt") == "3\n")
         // A stage option override.
-        #expect(try ws.run(["conv.level=9"], executable: fake).ran == ["conv"])
-        #expect(ws.read("out.txt")!.hasPrefix("convert --level 9 "))
+        #expect(try ws.run(["conv.split=9"], executable: fake).ran == ["conv"])
+        #expect(ws.read("out.txt")!.contains(" --split 9\n"))
     }
 
     @Test func failedStageIsNotRecorded() throws {
