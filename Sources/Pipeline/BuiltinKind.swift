@@ -18,15 +18,18 @@ public struct BuiltinKind: Sendable, Hashable {
     /// Input options the command takes more than once: a list becomes `--opt a --opt b`. Any other path
     /// option takes one path (a list would reach the command as one comma-joined path).
     public var repeatable: Set<String>
+    /// Outputs written only when their option is given (export's label tables).
+    public var optionalOutputs: Set<String>
     public var summary: String
 
     public init(name: String, version: Int, inputs: [String], optionalInputs: Set<String> = [], outputs: [String],
-                values: [String] = [], repeatable: Set<String> = [], summary: String) {
+                optionalOutputs: Set<String> = [], values: [String] = [], repeatable: Set<String> = [], summary: String) {
         self.name = name
         self.version = version
         self.inputs = inputs
         self.optionalInputs = optionalInputs
         self.outputs = outputs
+        self.optionalOutputs = optionalOutputs
         self.values = values
         self.repeatable = repeatable
         self.summary = summary
@@ -48,7 +51,7 @@ public struct BuiltinKind: Sendable, Hashable {
                     values: ["epochs", "steps-per-epoch", "batch-size", "patch", "spacing", "filters", "val-every", "seed",
                              "lr", "sink-weight", "intensity", "resume", "cache-dir"],
                     summary: "train a network"),
-        BuiltinKind(name: "export", version: 1, inputs: ["train-dir"], outputs: ["model-file", "label-tables"],
+        BuiltinKind(name: "export", version: 1, inputs: ["train-dir"], outputs: ["model-file", "label-tables"], optionalOutputs: ["label-tables"],
                     summary: "one model file from a training run"),
         BuiltinKind(name: "predict", version: 1, inputs: ["model-file", "input"], outputs: ["output-dir"],
                     values: ["nodes", "probabilities", "lcc"],

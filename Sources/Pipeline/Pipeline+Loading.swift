@@ -256,7 +256,7 @@ private struct Loader {
         for key in kind.inputs + kind.outputs {
             let isOutput = kind.outputs.contains(key)
             guard let value = options[key], value != .null else {
-                if isOutput || !kind.optionalInputs.contains(key) {
+                if isOutput ? !kind.optionalOutputs.contains(key) : !kind.optionalInputs.contains(key) {
                     throw PipelineError.missingKey(key, fallback, context: "stage '\(name)' (uses: \(kind.name))", hint: "add '\(key): PATH' under with:")
                 }
                 continue
