@@ -1,5 +1,6 @@
-// A small seeded generator (SplitMix64) for weight initialisation and tests: the same seed gives the
-// same numbers on every machine and launch.
+// The one seeded generator of salt's compute side (SplitMix64; Steele, Lea & Flood 2014): weight
+// initialisation, patch sampling, augmentation and tests. The same seed gives the same numbers on every
+// machine and launch, which is what "same seed, same model" needs.
 import Foundation
 
 public struct SeededRandom: RandomNumberGenerator, Sendable {
@@ -17,6 +18,29 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// Uniform in [0, 1) with 53 random bits.
     public mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Uniform in [0, 1) with 53 random bits (the name sampling code reads best with).
+    public mutating func nextDouble() -> Double { uniform() }
+
+    /// Uniform in [lower, upper).
+    public mutating func uniform(_ lower: Double, _ upper: Double) -> Double { lower + (upper - lower) * uniform() }
+
+    /// Uniform integer in 0..<n (n > 0), by rejection so every value is equally likely.
+    public mutating func int(below n: Int) -> Int {
+        precondition(n > 0, "int(below: \(n))")
+        let bound = UInt64(n)
+        let limit = UInt64.max - UInt64.max % bound
+        var x = next()
+        while x >= limit { x = next() }
+        return Int(x % bound)
+    }
+
+    /// A generator for an independent stream derived from this seed and `stream` (e.g. an epoch).
+    public func split(_ stream: UInt64) -> SeededRandom {
+        var g = SeededRandom(seed: state ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        _ = g.next()
+        return g
+    }
 
     /// Standard normal (Box-Muller).
     public mutating func normal() -> Double {

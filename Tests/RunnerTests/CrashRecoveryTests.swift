@@ -7,14 +7,7 @@ import TestSupport
 @testable import Runner
 
 @Suite struct CrashRecoveryTests {
-    static var saltBinary: String? {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("salt").path,
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("salt").path,
-            Shared.repositoryRoot.appendingPathComponent(".build/release/salt").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var saltBinary: String? { Shared.saltExecutable }
 
     @Test func killNineThenPlainRerunRecovers() throws {
         guard let salt = Self.saltBinary else {

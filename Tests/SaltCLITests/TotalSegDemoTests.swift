@@ -7,15 +7,7 @@ import Testing
 import TestSupport
 
 @Suite struct TotalSegDemoTests {
-    /// The `salt` built beside the tests (swift test builds every product).
-    static var saltBinary: String? {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("salt").path,
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("salt").path,
-            Shared.repositoryRoot.appendingPathComponent(".build/release/salt").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var saltBinary: String? { Shared.saltExecutable }
 
     struct Result { var status: Int32; var output: String }
 

@@ -1,5 +1,6 @@
 // Metrics against DeepMind's surface-distance library (golden values) and against plain references.
 import Foundation
+import Tensor
 import Testing
 import TestSupport
 @testable import Segmentation
@@ -15,7 +16,7 @@ func mask(fromRowMajor values: [Double], shape: [Int]) -> BinaryMask {
 
 /// A seeded blob: voxels within an ellipsoid with a wobbly radius.
 func blob(shape: [Int], centre: [Double], radii: [Double], seed: UInt64) -> BinaryMask {
-    var rng = SplitMix64(seed: seed)
+    var rng = SeededRandom(seed: seed)
     let wobble = (0..<4).map { _ in rng.nextDouble() * 0.3 }
     var m = BinaryMask(shape: shape)
     for k in 0..<shape[2] { for j in 0..<shape[1] { for i in 0..<shape[0] {
@@ -71,7 +72,7 @@ func blob(shape: [Int], centre: [Double], radii: [Double], seed: UInt64) -> Bina
 
     @Test func distanceTransformMatchesBruteForce() {
         let shape = [9, 7, 6], spacing = [0.7, 1.3, 2.1]
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededRandom(seed: 7)
         var sites = [UInt8](repeating: 0, count: shape.reduce(1, *))
         for _ in 0..<5 { sites[rng.int(below: sites.count)] = 1 }
         let fast = sites.withUnsafeBufferPointer { DistanceTransform.squaredDistances(sites: $0, shape: shape, spacing: spacing) }

@@ -1,5 +1,6 @@
 // A small synthetic CT dataset in SALT's layout, written to a temporary folder for workflow tests.
 import Foundation
+import Tensor
 import NIfTI
 @testable import Segmentation
 
@@ -11,7 +12,7 @@ enum Phantom {
     /// 40 HU) holding a "liver" (value 2, 120 HU) and a "spleen" (value 3, -80 HU) whose positions vary
     /// with `seed`, in air (-1000 HU), with noise.
     static func volumes(shape: [Int], seed: UInt64) -> (image: [Float], labels: [Float]) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let (n0, n1, n2) = (shape[0], shape[1], shape[2])
         let liver = [rng.uniform(0.35, 0.45), rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6)]
         let spleen = [rng.uniform(0.6, 0.7), rng.uniform(0.4, 0.6), rng.uniform(0.4, 0.6)]

@@ -23,7 +23,7 @@ func syntheticPredictor(channels: Int) -> (Tensor) -> Tensor {
 }
 
 func seededImage(_ shape: [Int], seed: UInt64) -> Tensor {
-    var rng = SplitMix64(seed: seed)
+    var rng = SeededRandom(seed: seed)
     let t = Tensor(shape: [1, 1] + shape)
     for i in 0..<t.count { t.storage[i] = Float(rng.uniform(-1, 1)) }
     return t

@@ -24,6 +24,17 @@ public enum Shared {
 
     public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
+    /// The `salt` executable built beside the tests (`swift test` builds every product), for tests that run
+    /// it as a user would; nil when it is not built.
+    public static var saltExecutable: String? {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("salt").path,
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("salt").path,
+            repositoryRoot.appendingPathComponent(".build/release/salt").path,
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// A golden JSON file (../shared/golden/NAME) as a Foundation object.
     public static func goldenJSON(_ name: String) throws -> Any {
         let url = root.appendingPathComponent("golden").appendingPathComponent(name)

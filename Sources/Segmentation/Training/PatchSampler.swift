@@ -21,7 +21,7 @@ public struct PatchSampler: Sendable {
     /// `background`: the class never used as a patch centre (the class named "background", if any).
     public init(patch: [Int], cases: [PreparedCase], background: Int?, maxVoxelsPerClass: Int = 4096, seed: UInt64 = 0) {
         self.patch = patch
-        var rng = SplitMix64(seed: seed ^ 0x5A17)
+        var rng = SeededRandom(seed: seed ^ 0x5A17)
         structureVoxels = cases.map { c in
             var byClass = [[Int]](repeating: [], count: 256)
             var seen = [Int](repeating: 0, count: 256)
@@ -40,7 +40,7 @@ public struct PatchSampler: Sendable {
 
     /// A batch: images [B, 1, p0, p1, p2] and targets (B * voxels class indices in tensor order, 255 =
     /// ignore), plus which case each sample came from.
-    public func batch(_ size: Int, cases: [PreparedCase], rng: inout SplitMix64) -> (images: Tensor, targets: [UInt8], caseIndices: [Int]) {
+    public func batch(_ size: Int, cases: [PreparedCase], rng: inout SeededRandom) -> (images: Tensor, targets: [UInt8], caseIndices: [Int]) {
         let voxels = patch.reduce(1, *)
         let images = Tensor(shape: [size, 1] + patch)
         var targets = [UInt8](repeating: 255, count: size * voxels)

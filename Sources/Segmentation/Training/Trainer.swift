@@ -165,7 +165,7 @@ public enum Trainer {
 
         for epoch in state.epochsDone..<min(o.epochs, o.stopAfterEpochs ?? o.epochs) {
             // Each epoch's randomness comes from (seed, epoch) alone, so a resumed run repeats an unbroken one.
-            var rng = SplitMix64(seed: o.seed).split(UInt64(epoch) &+ 1)
+            var rng = SeededRandom(seed: o.seed).split(UInt64(epoch) &+ 1)
             let epochStart = Date()
             var sums = (loss: 0.0, ce: 0.0, dice: 0.0, sink: 0.0)
             var lr = o.learningRate
