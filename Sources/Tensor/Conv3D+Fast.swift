@@ -25,7 +25,9 @@ extension Conv3D {
         precondition(CPUFeatures.hasAVX2FMA, "Conv3D.fastForward needs a CPU with AVX2 and FMA")
         let s = fastShape(x, w, stride, padding)
         if let bias { precondition(bias.count == s.outChannels, "Conv3D: bias has \(bias.count) values for \(s.outChannels) output channels") }
-        let y = Tensor(shape: [s.batch, s.outChannels] + s.output)
+        // Both paths overwrite every element of y (GEMM with beta 0, the direct kernel by contract), so it
+        // skips the zero fill: one pass less over every activation.
+        let y = Tensor(uninitializedShape: [s.batch, s.outChannels] + s.output)
         if isUnitPointwise(s) {
             // A 1x1x1 stride-1 convolution is a plain GEMM on the volume: y[Co, P] = w[Co, Ci] x[Ci, P].
             let p = s.outputVoxels
@@ -54,11 +56,13 @@ extension Conv3D {
         let s = fastShape(x, w, stride, padding)
         precondition(gy.shape == [s.batch, s.outChannels] + s.output,
                      "Conv3D backward: gradOutput \(gy.shape) != output shape \([s.batch, s.outChannels] + s.output)")
-        let gw = Tensor(shape: w.shape), gb = Tensor(shape: [s.outChannels])
+        // gw is overwritten by both paths (GEMM with beta 0 for the first sample, weightGradient by contract);
+        // gb is accumulated into on the pointwise path, so it starts at zero.
+        let gw = Tensor(uninitializedShape: w.shape), gb = Tensor(shape: [s.outChannels])
         if isUnitPointwise(s) {
             // GEMMs: gw[Co, Ci] += gy[Co, P] x[Ci, P]^T, gx[Ci, P] = w[Co, Ci]^T gy[Co, P].
             let p = s.outputVoxels, (ci, co) = (s.inChannels, s.outChannels)
-            let gx = needInputGradient ? Tensor(shape: x.shape) : nil
+            let gx = needInputGradient ? Tensor(uninitializedShape: x.shape) : nil   // GEMM, beta 0
             for n in 0..<s.batch {
                 let gyb = gy.storage + n * co * p, xb = x.storage + n * ci * p
                 BLAS.sgemm(.none, .transposed, m: co, n: ci, k: p, a: gyb, lda: p, b: xb, ldb: p,
@@ -80,7 +84,7 @@ extension Conv3D {
                                     gradBias: gb.storage, parallel: Parallel.for)
         var gx: Tensor?
         if needInputGradient {
-            gx = Tensor(shape: x.shape)
+            gx = Tensor(uninitializedShape: x.shape)   // inputGradient overwrites every element
             DirectConv3D.inputGradient(s, gradOutput: gy.storage, weight: w.storage, gradInput: gx!.storage,
                                        parallel: Parallel.for)
         }
