@@ -53,7 +53,7 @@ import TestSupport
         let c = tree.count, s = 150
         let shape = [2, c, 3, 5, 10]
         let logits = randomTensor(shape, seed: 99, scale: 3)
-        var rng = SplitMix64(state: 5)
+        var rng = SeededRandom(seed: 5)
         // Sample 0 labels leaves and kidneys as a whole; sample 1 uses a coarse label set (no kidney split,
         // no lungs), so some siblings of the sinks are missing from its mask.
         let fine: [UInt8] = [0, 4, 5, 6, 8, 10, 11, 3, 255]
@@ -84,7 +84,7 @@ import TestSupport
         // classes: 0 bg, 1 body, 2 a, 3 x, 4 y, 5 b, 6 other
         let c = tree.count, s = 12
         let shape = [2, c, s]
-        var rng = SplitMix64(state: 3)
+        var rng = SeededRandom(seed: 3)
         let x = (0..<(2 * c * s)).map { _ in rng.signed() * 2 }
         let targets: [UInt8] = [0, 3, 4, 5, 2, 255, 3, 0, 5, 4, 1, 3,   255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255]
         let masks = [tree.annotatedMask(explicit: [0, 3, 4, 5]), tree.annotatedMask(explicit: [0, 2])]
@@ -117,7 +117,7 @@ import TestSupport
         let tree = try miniTree()
         let shape = [1, tree.count, 2, 3, 4]
         let x = randomTensor(shape, seed: 41, scale: 1.5)
-        var rng = SplitMix64(state: 42)
+        var rng = SeededRandom(seed: 42)
         let classes: [UInt8] = [0, 4, 5, 6, 7, 8, 9, 3, 255]
         let targets = (0..<24).map { _ in classes[Int(rng.next() % 9)] }
         let mask = [Bool](repeating: true, count: tree.count)

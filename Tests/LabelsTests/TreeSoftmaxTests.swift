@@ -15,22 +15,14 @@ func miniTree() throws -> LabelTree {
     return try LabelTree(paths: golden["labels"] as! [[String]])
 }
 
-/// SplitMix64: seeded values for tests.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Seeded values for tests (Tensor's one generator).
+extension SeededRandom {
     /// Uniform in [-1, 1).
     mutating func signed() -> Double { Double(next() >> 11) / Double(1 << 53) * 2 - 1 }
 }
 
 func randomTensor(_ shape: [Int], seed: UInt64, scale: Double = 3) -> Tensor {
-    var rng = SplitMix64(state: seed)
+    var rng = SeededRandom(seed: seed)
     let t = Tensor(shape: shape)
     for i in 0..<t.count { t[flat: i] = Float(rng.signed() * scale) }
     return t
@@ -111,7 +103,7 @@ func doubles(_ t: Tensor) -> [Double] { t.array.map(Double.init) }
     @Test func referenceBackwardPassesFiniteDifferences() throws {
         let tree = try miniTree()
         let shape = [1, tree.count, 3]
-        var rng = SplitMix64(state: 11)
+        var rng = SeededRandom(seed: 11)
         let x = (0..<(tree.count * 3)).map { _ in rng.signed() * 3 }
         let u = (0..<(tree.count * 3)).map { _ in rng.signed() }
         func loss(_ x: [Double]) -> Double {

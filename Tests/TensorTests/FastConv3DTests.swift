@@ -7,16 +7,8 @@ import Tensor
 import TestSupport
 import Dispatch
 
-/// Seeded SplitMix64, uniform floats in [-1, 1).
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Seeded uniform floats in [-1, 1) from Tensor's one generator.
+extension SeededRandom {
     mutating func floats(_ n: Int) -> [Float] {
         (0..<n).map { _ in Float(Double(next() >> 11) / Double(1 << 53) * 2 - 1) }
     }
@@ -101,7 +93,7 @@ struct FastConv3DTests {
     @Test(arguments: 0..<cases.count)
     func forwardMatchesPlainLoops(_ index: Int) {
         let s = shape(Self.cases[index])
-        var rng = SplitMix64(state: UInt64(100 + index))
+        var rng = SeededRandom(seed: UInt64(100 + index))
         let x = rng.floats(s.batch * s.inChannels * s.inputVoxels)
         let w = rng.floats(s.outChannels * s.inChannels * s.taps)
         let b = rng.floats(s.outChannels)
@@ -121,7 +113,7 @@ struct FastConv3DTests {
     @Test(arguments: 0..<cases.count)
     func backwardMatchesPlainLoops(_ index: Int) {
         let s = shape(Self.cases[index])
-        var rng = SplitMix64(state: UInt64(200 + index))
+        var rng = SeededRandom(seed: UInt64(200 + index))
         let x = rng.floats(s.batch * s.inChannels * s.inputVoxels)
         let w = rng.floats(s.outChannels * s.inChannels * s.taps)
         let dy = rng.floats(s.batch * s.outChannels * s.outputVoxels)
@@ -153,7 +145,7 @@ struct FastConv3DTests {
     @Test func reusedScratchDoesNotLeak() {
         let small = Conv3DShape(batch: 1, inChannels: 3, outChannels: 16, input: [3, 4, 5], kernel: [3, 3, 3], stride: [1, 1, 1], padding: [1, 1, 1])
         let big = Conv3DShape(batch: 1, inChannels: 4, outChannels: 8, input: [9, 9, 9], kernel: [3, 3, 3], stride: [1, 1, 1], padding: [1, 1, 1])
-        var rng = SplitMix64(state: 7)
+        var rng = SeededRandom(seed: 7)
         let x = rng.floats(small.inChannels * small.inputVoxels), w = rng.floats(small.outChannels * small.inChannels * 27)
         let bx = [Float](repeating: 1e6, count: big.inChannels * big.inputVoxels), bw = rng.floats(big.outChannels * big.inChannels * 27)
         var y1 = [Float](repeating: 0, count: small.outChannels * small.outputVoxels), y2 = y1
