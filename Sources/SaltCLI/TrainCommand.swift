@@ -8,7 +8,7 @@ enum TrainCommand: Command {
     static let help = """
     Usage: salt train --data-dir D --output-dir O [--epochs N] [--steps-per-epoch N] [--batch-size N]
                       [--patch a,b,c] [--spacing x,y,z] [--filters f1,f2,...] [--lr X] [--sink-weight X]
-                      [--val-every N] [--seed N] [--resume] [--resume-from D] [--intensity ct|zscore|clip:LOW:HIGH] [--cache-dir C]
+                      [--slab-probability X] [--val-every N] [--seed N] [--resume] [--resume-from D] [--intensity ct|zscore|clip:LOW:HIGH] [--cache-dir C]
 
     Reads every dataset under D (folders with tree-labels.txt; <dataset>/train and <dataset>/val with
     images/ and labels/), merges their trees, prepares each case (LPI, the model spacing, classes, CT
@@ -22,6 +22,8 @@ enum TrainCommand: Command {
       --epochs N [50]  --steps-per-epoch N [250]  --batch-size N [2]
       --patch a,b,c [96,96,96]  --spacing x,y,z mm [1.5,1.5,1.5]  --filters f1,f2,... [min(32*2^i, 320)]
       --lr X [0.001]  --sink-weight X [0.1]  --val-every N [1]  --seed N [0]
+      --slab-probability X [0]  fraction of patches cut to a thin axial slab (1/8 to 1/2 of the patch
+                      depth) with air around it, for models that must predict scans only a few cm thick
       --resume        continue from O/latest (same settings and seed give the same model as an unbroken run)
       --resume-from D continue from D/latest of another training folder (e.g. an earlier stage's output)
 
@@ -42,6 +44,7 @@ enum TrainCommand: Command {
         o.filters = filters.isEmpty ? nil : filters
         o.learningRate = try arguments.double("--lr", default: o.learningRate)
         o.sinkWeight = try arguments.double("--sink-weight", default: o.sinkWeight)
+        o.slabProbability = try arguments.double("--slab-probability", default: o.slabProbability)
         o.validateEvery = try arguments.int("--val-every", default: o.validateEvery)
         let seed = try arguments.int("--seed", default: 0)
         guard seed >= 0 else { throw UsageError("salt train: --seed must be 0 or more, got \(seed)") }

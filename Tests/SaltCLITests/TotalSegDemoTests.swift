@@ -42,7 +42,7 @@ import TestSupport
         guard first.status == 0 else { return }
 
         // Every stage completed and is recorded.
-        let stages = ["fetch", "extract", "convert-a", "convert-b", "convert-c", "tree", "train", "export", "predict", "evaluate", "report"]
+        let stages = ["fetch", "extract", "convert-a", "convert-b", "convert-c", "sinks", "tree", "train", "export", "predict", "evaluate", "report"]
         let status = try Self.salt(salt, ["status", pipeline.path, "--json"] + budget, in: workspace)
         #expect(status.status == 0)
         let json = try JSONSerialization.jsonObject(with: Data(status.output.utf8))
@@ -70,7 +70,7 @@ import TestSupport
         // Nothing changed: the second run runs nothing.
         let second = try Self.salt(salt, ["run", pipeline.path] + budget, in: workspace)
         #expect(second.status == 0)
-        #expect(second.output.contains("11 up to date"), "second run was not a no-op:\n\(second.output)")
+        #expect(second.output.contains("12 up to date"), "second run was not a no-op:\n\(second.output)")
         #expect(!second.output.contains("started"))
     }
 }

@@ -1,6 +1,8 @@
 // Training patches: random crops from prepared cases, about a third centred on a randomly chosen
 // annotated structure (so small organs are seen), with SALT's augmentation (in-plane zoom 0.8-1.2,
-// rotation up to +-20 degrees about the axial axis). Seeded: the same generator state gives the same batch.
+// rotation up to +-20 degrees about the axial axis), and some patches cut to a thin axial slab in air, as a
+// scan of a few centimetres looks once prediction pads it to the window. Seeded: the same generator state
+// gives the same batch.
 import Foundation
 import Tensor
 
@@ -14,6 +16,12 @@ public struct PatchSampler: Sendable {
     /// Largest rotation about the axial (k) axis, radians.
     public var maxRotation = 20.0 * Double.pi / 180
     public var paddingValue: Float = 0
+    /// Probability that a patch keeps only a thin axial slab (`slabThickness` voxels along k) and reads
+    /// the rest as padding (air, ignored by the loss): prediction pads a thin scan to the window with air,
+    /// and instance norm sees those statistics, so training must show them too.
+    public var slabProbability = 0.0
+    /// Slab thickness range along k, as fractions of the patch depth.
+    public var slabThickness: ClosedRange<Double> = 0.125...0.5
 
     /// Per case: for each class present (not background, not ignore), some of its voxel indices.
     let structureVoxels: [[(UInt8, [Int])]]
@@ -69,7 +77,15 @@ public struct PatchSampler: Sendable {
                 zoom = rng.uniform(zoomRange.lowerBound, zoomRange.upperBound)
                 angle = rng.uniform(-maxRotation, maxRotation)
             }
-            extract(c, centre: centre, zoom: zoom, angle: angle, image: images.storage + b * voxels,
+            // Thin slab: a k range of the patch, placed at random; the rest is padding.
+            var slab = 0..<patch[2]
+            if rng.nextDouble() < slabProbability {
+                let depth = Double(patch[2])
+                let t = max(1, min(patch[2], Int(rng.uniform(slabThickness.lowerBound * depth, slabThickness.upperBound * depth).rounded())))
+                let start = rng.int(below: patch[2] - t + 1)
+                slab = start..<(start + t)
+            }
+            extract(c, centre: centre, zoom: zoom, angle: angle, slab: slab, image: images.storage + b * voxels,
                     targets: &targets, targetOffset: b * voxels)
         }
         return (images, targets, chosen)
@@ -78,7 +94,8 @@ public struct PatchSampler: Sendable {
     /// Samples a patch around `centre`: output voxel (x, y, z) (offsets from the patch centre) reads the
     /// case at centre + R(angle) * (x, y) / zoom in-plane and z along k; image trilinear (outside: the
     /// padding value), classes nearest (outside: 255). Without zoom and rotation this is a plain crop.
-    func extract(_ c: PreparedCase, centre: [Double], zoom: Double, angle: Double, image: UnsafeMutablePointer<Float>,
+    /// Patch voxels with z outside `slab` are padding too.
+    func extract(_ c: PreparedCase, centre: [Double], zoom: Double, angle: Double, slab: Range<Int>, image: UnsafeMutablePointer<Float>,
                  targets: inout [UInt8], targetOffset: Int) {
         let (p0, p1, p2) = (patch[0], patch[1], patch[2])
         let (n0, n1, n2) = (c.shape[0], c.shape[1], c.shape[2])
@@ -90,6 +107,10 @@ public struct PatchSampler: Sendable {
             let sj = centre[1] + sinA * dx + cosA * dy
             let sk = centre[2] + dz
             let out = (x * p1 + y) * p2 + z
+            if !slab.contains(z) {
+                image[out] = paddingValue
+                continue
+            }
             if plain {
                 let i = Int(si.rounded()), j = Int(sj.rounded()), k = Int(sk.rounded())
                 if i >= 0 && j >= 0 && k >= 0 && i < n0 && j < n1 && k < n2 {

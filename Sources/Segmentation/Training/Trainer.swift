@@ -22,6 +22,8 @@ public struct TrainingOptions: Sendable {
     public var filters: [Int]? = nil
     public var learningRate = 1e-3
     public var sinkWeight = 0.1
+    /// Fraction of patches cut to a thin axial slab in air (PatchSampler.slabProbability); 0 = SALT.
+    public var slabProbability = 0.0
     public var validateEvery = 1
     public var seed: UInt64 = 0
     public var resume = false
@@ -76,6 +78,9 @@ public enum Trainer {
     public static func run(_ o: TrainingOptions, log: (String) -> Void = { print($0) }) throws -> [EpochRecord] {
         guard o.epochs > 0, o.stepsPerEpoch > 0, o.batchSize > 0, o.validateEvery > 0 else {
             throw SegmentationError.invalidSetting(name: "--epochs/--steps-per-epoch/--batch-size/--val-every", detail: "each must be at least 1")
+        }
+        guard (0...1).contains(o.slabProbability) else {
+            throw SegmentationError.invalidSetting(name: "--slab-probability", detail: "must lie in [0, 1], got \(o.slabProbability)")
         }
         guard o.patch.count == 3, o.spacing.count == 3, o.patch.allSatisfy({ $0 > 0 }), o.spacing.allSatisfy({ $0 > 0 }) else {
             throw SegmentationError.invalidSetting(name: "--patch/--spacing", detail: "need three positive values each, got \(o.patch) and \(o.spacing)")
@@ -157,7 +162,8 @@ public enum Trainer {
         let loss = SaltLoss(tree: tree, sinkWeight: o.sinkWeight)
         let schedule = CosineSchedule(initial: o.learningRate, totalSteps: o.epochs * o.stepsPerEpoch)
         let background = tree.index(ofName: "background")
-        let sampler = PatchSampler(patch: o.patch, cases: training, background: background, seed: o.seed)
+        var sampler = PatchSampler(patch: o.patch, cases: training, background: background, seed: o.seed)
+        sampler.slabProbability = o.slabProbability
         var records = state.records
         let totalSteps = o.epochs * o.stepsPerEpoch
         var stepSeconds: [Double] = []
