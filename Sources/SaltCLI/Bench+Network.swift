@@ -9,11 +9,12 @@ import Tensor
 
 extension BenchCommand {
     static var networkSuite: BenchSuite {
-        BenchSuite(name: "network", summary: "DynUNet train step / forward / GFLOP/s / peak memory (--config small|default, --repeats N)") { args in
+        BenchSuite(name: "network", summary: "DynUNet train step / forward / GFLOP/s / peak memory (--config small|default, --repeats N, --profile)") { args in
             let config = try args.option("--config") ?? "small"
             let repeats = try args.int("--repeats", default: config == "small" ? 5 : 1)
+            let profile = args.flag("--profile")
             try args.finish()
-            try NetworkBenchmark.run(config: config, repeats: repeats)
+            try NetworkBenchmark.run(config: config, repeats: repeats, profile: profile)
         }
     }
 }
@@ -71,7 +72,7 @@ enum NetworkBenchmark {
         return 2 * Double(n * n * n) / t / 1e9
     }
 
-    static func run(config name: String, repeats: Int) throws {
+    static func run(config name: String, repeats: Int, profile: Bool) throws {
         let p = try preset(name)
         let env = ProcessInfo.processInfo.environment
         print("salt bench network --config \(name): patch \(p.patch), filters \(p.filters), \(p.classes) classes, batch 1, spacing 1.5 iso")
@@ -125,5 +126,36 @@ enum NetworkBenchmark {
         print(String(format: "peak RSS (VmHWM): %.0f MB   peer %@", peakRSSMB(), p.peerRSS))
         print(loadNote())
         print("samples: forward \(forwardTimes.map { String(format: "%.3f", $0) }), train \(trainTimes.map { String(format: "%.3f", $0) })")
+        if profile {
+            // One more training step, timed layer by layer (after the timed runs, so it cannot skew them).
+            LayerProfile.reset()
+            LayerProfile.enabled = true
+            let t = seconds {
+                _ = net.forward(x, training: true)
+                net.backward(ones)
+                LayerProfile.measure("AdamW step") { adam.step(net.parameters) }
+                net.zeroGradients()
+            }
+            LayerProfile.enabled = false
+            printProfile(total: t)
+        }
+    }
+
+    /// The profiled step by layer pass, largest first, then by kind.
+    static func printProfile(total: Double) {
+        let entries = LayerProfile.entries
+        print(String(format: "profile of one train step (%.3f s wall; the rest is the output gradient, the loss-free backward glue):", total))
+        for e in entries.prefix(25) {
+            print(String(format: "  %7.3f s %5.1f%%  %3dx  %@", e.seconds, 100 * e.seconds / total, e.calls, e.key))
+        }
+        var kinds: [String: Double] = [:]
+        for e in entries {
+            let kind = ["conv fwd", "conv bwd", "transposed conv", "instance norm", "concatenate", "split", "residual", "AdamW"]
+                .first { e.key.hasPrefix($0) } ?? e.key
+            kinds[kind, default: 0] += e.seconds
+        }
+        let accounted = kinds.values.reduce(0, +)
+        print("  by kind: " + kinds.sorted { $0.value > $1.value }.map { String(format: "%@ %.0f%%", $0.key, 100 * $0.value / total) }.joined(separator: ", ")
+              + String(format: ", other %.0f%%", 100 * (total - accounted) / total))
     }
 }

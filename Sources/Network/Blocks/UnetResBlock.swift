@@ -37,7 +37,7 @@ public final class UnetResBlock {
         } else {
             out.add(x)
         }
-        LeakyReLU.applyInPlace(out)
+        LayerProfile.measure("residual add + leaky relu") { LeakyReLU.applyInPlace(out) }
         if training { output = out }
         return out
     }
@@ -140,13 +140,14 @@ public final class UnetUpBlock {
         let up = transposedConvolution.forward(x, training: training)
         precondition(Array(up.shape[2...]) == Array(skip.shape[2...]),
                      "UnetUpBlock: upsampled \(up.shape) does not match skip \(skip.shape)")
-        return convBlock.forward(Tensor.concatenateChannels([up, skip]), training: training)
+        let joined = LayerProfile.measure("concatenate skip") { Tensor.concatenateChannels([up, skip]) }
+        return convBlock.forward(joined, training: training)
     }
 
     /// Returns the gradients at x and at the skip input.
     public func backward(_ gy: Tensor) -> (input: Tensor, skip: Tensor) {
         let gCat = convBlock.backward(gy, needInputGradient: true)!
-        let parts = gCat.splitChannels([outChannels, outChannels])
+        let parts = LayerProfile.measure("split skip gradient") { gCat.splitChannels([outChannels, outChannels]) }
         let gx = transposedConvolution.backward(parts[0], needInputGradient: true)!
         return (gx, parts[1])
     }

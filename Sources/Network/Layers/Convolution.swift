@@ -22,7 +22,16 @@ public final class Convolution {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         if training { input = x }
-        return Conv3D.forward(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
+        return LayerProfile.measure("conv fwd " + profileKey(x)) {
+            Conv3D.forward(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding)
+        }
+    }
+
+    /// "Ci->Co KxKxK /S at DxHxW" for LayerProfile.
+    func profileKey(_ x: Tensor) -> String {
+        let k = weight.shape[2...].map(String.init).joined(separator: "x")
+        let s = stride.allSatisfy { $0 == 1 } ? "" : " /" + stride.map(String.init).joined(separator: "")
+        return "\(weight.shape[1])->\(weight.shape[0]) \(k)\(s) at \(x.shape[2...].map(String.init).joined(separator: "x"))"
     }
 
     /// Drops what a training forward kept, when no backward will follow.
@@ -35,7 +44,9 @@ public final class Convolution {
     /// given); returns the input gradient when asked. Releases the cache.
     public func backward(_ gy: Tensor, needInputGradient: Bool, weightGradient: Tensor? = nil) -> Tensor? {
         guard let x = input else { preconditionFailure("Convolution \(weight.name): backward without a training forward") }
-        let g = Conv3D.backward(x, weight: weight.value, gradOutput: gy, stride: stride, padding: padding, needInputGradient: needInputGradient)
+        let g = LayerProfile.measure("conv bwd " + profileKey(x) + (needInputGradient ? "" : " (no dx)")) {
+            Conv3D.backward(x, weight: weight.value, gradOutput: gy, stride: stride, padding: padding, needInputGradient: needInputGradient)
+        }
         weight.accumulate(weightGradient ?? g.weight)
         bias?.accumulate(g.bias)
         input = nil
@@ -59,12 +70,16 @@ public final class TransposedConvolution {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         if training { input = x }
-        return ConvTranspose3D.forward(x, weight: weight.value, bias: bias?.value)
+        return LayerProfile.measure("transposed conv fwd \(weight.shape[0])->\(weight.shape[1]) at \(x.shape[2...].map(String.init).joined(separator: "x"))") {
+            ConvTranspose3D.forward(x, weight: weight.value, bias: bias?.value)
+        }
     }
 
     public func backward(_ gy: Tensor, needInputGradient: Bool) -> Tensor? {
         guard let x = input else { preconditionFailure("TransposedConvolution \(weight.name): backward without a training forward") }
-        let g = ConvTranspose3D.backward(x, weight: weight.value, gradOutput: gy, needInputGradient: needInputGradient)
+        let g = LayerProfile.measure("transposed conv bwd \(weight.shape[0])->\(weight.shape[1]) at \(x.shape[2...].map(String.init).joined(separator: "x"))") {
+            ConvTranspose3D.backward(x, weight: weight.value, gradOutput: gy, needInputGradient: needInputGradient)
+        }
         weight.accumulate(g.weight)
         bias?.accumulate(g.bias)
         input = nil

@@ -20,8 +20,9 @@ public final class InstanceNormalization {
     public var parameters: [Parameter] { [weight, bias] }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        let (y, st) = InstanceNorm.forward(x, weight: weight.value, bias: bias.value,
-                                           leakySlope: fusedLeakyReLU ? LeakyReLU.slope : nil)
+        let (y, st) = LayerProfile.measure("instance norm fwd") {
+            InstanceNorm.forward(x, weight: weight.value, bias: bias.value, leakySlope: fusedLeakyReLU ? LeakyReLU.slope : nil)
+        }
         if training {
             input = x; statistics = st
             if fusedLeakyReLU { output = y }
@@ -35,7 +36,9 @@ public final class InstanceNormalization {
     /// Gradient at the input (taken through the fused leaky ReLU when there is one); releases the cache.
     public func backward(_ gy: Tensor) -> Tensor {
         guard let x = input, let st = statistics else { preconditionFailure("InstanceNormalization \(weight.name): backward without a training forward") }
-        let g = InstanceNorm.backward(x, weight: weight.value, statistics: st, gradOutput: gy, leakyOutput: output)
+        let g = LayerProfile.measure("instance norm bwd") {
+            InstanceNorm.backward(x, weight: weight.value, statistics: st, gradOutput: gy, leakyOutput: output)
+        }
         weight.accumulate(g.weight)
         bias.accumulate(g.bias)
         input = nil; output = nil; statistics = nil

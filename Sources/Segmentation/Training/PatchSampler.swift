@@ -22,6 +22,10 @@ public struct PatchSampler: Sendable {
     public var slabProbability = 0.0
     /// Slab thickness range along k, as fractions of the patch depth.
     public var slabThickness: ClosedRange<Double> = 0.125...0.5
+    /// Multiplicative brightness (nnU-Net's): each patch's normalised values times a factor drawn from
+    /// [1 - x, 1 + x]. Scaling is about the normalised zero, which is air for CT, so air stays air while
+    /// soft tissue moves (0.05 = about +-54 HU at 50 HU): scans of another contrast phase look familiar.
+    public var intensityScale = 0.0
 
     /// Per case: for each class present (not background, not ignore), some of its voxel indices.
     let structureVoxels: [[(UInt8, [Int])]]
@@ -85,8 +89,13 @@ public struct PatchSampler: Sendable {
                 let start = rng.int(below: patch[2] - t + 1)
                 slab = start..<(start + t)
             }
+            let brightness = Float(1 + rng.uniform(-intensityScale, intensityScale))
             extract(c, centre: centre, zoom: zoom, angle: angle, slab: slab, image: images.storage + b * voxels,
                     targets: &targets, targetOffset: b * voxels)
+            if brightness != 1 {
+                let image = images.storage + b * voxels
+                for i in 0..<voxels { image[i] *= brightness }
+            }
         }
         return (images, targets, chosen)
     }

@@ -24,6 +24,8 @@ public struct TrainingOptions: Sendable {
     public var sinkWeight = 0.1
     /// Fraction of patches cut to a thin axial slab in air (PatchSampler.slabProbability); 0 = SALT.
     public var slabProbability = 0.0
+    /// Multiplicative brightness range (PatchSampler.intensityScale); 0 = SALT (none).
+    public var intensityScale = 0.0
     public var validateEvery = 1
     public var seed: UInt64 = 0
     public var resume = false
@@ -81,6 +83,9 @@ public enum Trainer {
         }
         guard (0...1).contains(o.slabProbability) else {
             throw SegmentationError.invalidSetting(name: "--slab-probability", detail: "must lie in [0, 1], got \(o.slabProbability)")
+        }
+        guard (0..<1).contains(o.intensityScale) else {
+            throw SegmentationError.invalidSetting(name: "--intensity-scale", detail: "must lie in [0, 1), got \(o.intensityScale)")
         }
         guard o.patch.count == 3, o.spacing.count == 3, o.patch.allSatisfy({ $0 > 0 }), o.spacing.allSatisfy({ $0 > 0 }) else {
             throw SegmentationError.invalidSetting(name: "--patch/--spacing", detail: "need three positive values each, got \(o.patch) and \(o.spacing)")
@@ -164,6 +169,7 @@ public enum Trainer {
         let background = tree.index(ofName: "background")
         var sampler = PatchSampler(patch: o.patch, cases: training, background: background, seed: o.seed)
         sampler.slabProbability = o.slabProbability
+        sampler.intensityScale = o.intensityScale
         var records = state.records
         let totalSteps = o.epochs * o.stepsPerEpoch
         var stepSeconds: [Double] = []
