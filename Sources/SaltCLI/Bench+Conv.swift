@@ -137,7 +137,10 @@ enum ConvBench {
                     Conv3D.fastKernelsEnabled = fast
                     var c0 = cpuTime()
                     var t0 = now()
-                    let y = Conv3D.forward(d.x, weight: d.w, bias: d.b, stride: l.stride, padding: pad)
+                    // The direct variant calls the SIMD kernels themselves: `forward` would send the shapes
+                    // where vol2col + sgemm wins (Conv3D.gemmIsFaster) to sgemm in both variants.
+                    let y = fast ? Conv3D.fastForward(d.x, weight: d.w, bias: d.b, stride: l.stride, padding: pad)
+                                 : Conv3D.forward(d.x, weight: d.w, bias: d.b, stride: l.stride, padding: pad)
                     let tf = now() - t0
                     let cf = cpuTime() - c0
                     outputs[fast] = y
@@ -145,8 +148,13 @@ enum ConvBench {
                     if backward {
                         c0 = cpuTime()
                         t0 = now()
-                        _ = Conv3D.backward(d.x, weight: d.w, gradOutput: d.gy, stride: l.stride, padding: pad,
-                                            needInputGradient: l.needInputGradient)
+                        if fast {
+                            _ = Conv3D.fastBackward(d.x, weight: d.w, gradOutput: d.gy, stride: l.stride, padding: pad,
+                                                    needInputGradient: l.needInputGradient)
+                        } else {
+                            _ = Conv3D.backward(d.x, weight: d.w, gradOutput: d.gy, stride: l.stride, padding: pad,
+                                                needInputGradient: l.needInputGradient)
+                        }
                         tb = now() - t0
                         cb = cpuTime() - c0
                     }

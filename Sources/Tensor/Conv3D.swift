@@ -165,9 +165,19 @@ public enum Conv3D {
         }
     }
 
+    /// Shapes where vol2col + sgemm beats the direct kernels (`salt bench conv --config default`): a 1x1x1
+    /// kernel with a stride (the column buffer is just the subsampled input, and the GEMM has all the
+    /// reuse) and strides that differ between axes, such as SALT's (2, 2, 1) down-sampling of thin patches.
+    static func gemmIsFaster(kernel: [Int], stride: [Int]) -> Bool {
+        let strided = stride.contains { $0 != 1 }
+        return strided && (kernel == [1, 1, 1] || Set(stride).count > 1)
+    }
+
     /// The fast forward: vol2col + sgemm per chunk of output rows; must agree with `referenceForward`.
     public static func forward(_ x: Tensor, weight w: Tensor, bias: Tensor?, stride: [Int], padding: [Int]) -> Tensor {
-        if fastKernelsEnabled { return fastForward(x, weight: w, bias: bias, stride: stride, padding: padding) }
+        if fastKernelsEnabled && !gemmIsFaster(kernel: Array(w.shape[2...]), stride: stride) {
+            return fastForward(x, weight: w, bias: bias, stride: stride, padding: padding)
+        }
         checkShapes(x, w, stride, padding)
         let g = Geometry(x, w, stride, padding)
         let (n, co) = (x.shape[0], w.shape[0])
@@ -205,7 +215,9 @@ public enum Conv3D {
     /// with `referenceBackward`.
     public static func backward(_ x: Tensor, weight w: Tensor, gradOutput gy: Tensor, stride: [Int], padding: [Int],
                                 needInputGradient: Bool) -> (input: Tensor?, weight: Tensor, bias: Tensor) {
-        if fastKernelsEnabled { return fastBackward(x, weight: w, gradOutput: gy, stride: stride, padding: padding, needInputGradient: needInputGradient) }
+        if fastKernelsEnabled && !gemmIsFaster(kernel: Array(w.shape[2...]), stride: stride) {
+            return fastBackward(x, weight: w, gradOutput: gy, stride: stride, padding: padding, needInputGradient: needInputGradient)
+        }
         checkShapes(x, w, stride, padding)
         let g = Geometry(x, w, stride, padding)
         let (n, co) = (x.shape[0], w.shape[0])

@@ -25,6 +25,7 @@ import Tensor
         ([2, 4, 3, 4, 5], 3, [1, 1, 1], [1, 1, 1]),
         ([1, 4, 6, 4, 6], 2, [1, 1, 1], [2, 2, 2]),
         ([1, 2, 7, 5, 6], 3, [3, 3, 3], [2, 1, 2]),
+        ([1, 3, 8, 6, 4], 5, [3, 3, 3], [2, 2, 1]),   // SALT's thin-patch stride: the sgemm path (gemmIsFaster)
     ]
 
     @Test(arguments: 0..<cases.count) func fastMatchesReference(_ c: Int) {
