@@ -49,7 +49,7 @@ public struct BuiltinKind: Sendable, Hashable {
                     summary: "merge datasets' label trees"),
         BuiltinKind(name: "train", version: 1, inputs: ["data-dir", "resume-from"], optionalInputs: ["resume-from"], outputs: ["output-dir"],
                     values: ["epochs", "steps-per-epoch", "batch-size", "patch", "spacing", "filters", "val-every", "seed",
-                             "lr", "sink-weight", "slab-probability", "intensity-scale", "intensity", "resume", "cache-dir"],
+                             "lr", "sink-weight", "slab-probability", "intensity-scale", "air-padding", "intensity", "resume", "cache-dir"],
                     summary: "train a network"),
         BuiltinKind(name: "export", version: 1, inputs: ["train-dir"], outputs: ["model-file", "label-tables"], optionalOutputs: ["label-tables"],
                     summary: "one model file from a training run"),

@@ -8,7 +8,7 @@ enum TrainCommand: Command {
     static let help = """
     Usage: salt train --data-dir D --output-dir O [--epochs N] [--steps-per-epoch N] [--batch-size N]
                       [--patch a,b,c] [--spacing x,y,z] [--filters f1,f2,...] [--lr X] [--sink-weight X]
-                      [--slab-probability X] [--intensity-scale X] [--val-every N] [--seed N] [--resume] [--resume-from D] [--intensity ct|zscore|clip:LOW:HIGH] [--cache-dir C]
+                      [--slab-probability X] [--intensity-scale X] [--air-padding] [--val-every N] [--seed N] [--resume] [--resume-from D] [--intensity ct|zscore|clip:LOW:HIGH] [--cache-dir C]
 
     Reads every dataset under D (folders with tree-labels.txt; <dataset>/train and <dataset>/val with
     images/ and labels/), merges their trees, prepares each case (LPI, the model spacing, classes, CT
@@ -26,6 +26,8 @@ enum TrainCommand: Command {
                       depth) with air around it, for models that must predict scans only a few cm thick
       --intensity-scale X [0]   multiply each patch's normalised intensities by a factor in [1-X, 1+X]
                       (nnU-Net's brightness augmentation; for CT about air: 0.05 moves soft tissue ~54 HU)
+      --air-padding   patch voxels outside the scan are air and learnt as background (CT), so windows
+                      that are mostly air, around a wide or thin scan, are predicted as background
       --resume        continue from O/latest (same settings and seed give the same model as an unbroken run)
       --resume-from D continue from D/latest of another training folder (e.g. an earlier stage's output)
 
@@ -48,6 +50,7 @@ enum TrainCommand: Command {
         o.sinkWeight = try arguments.double("--sink-weight", default: o.sinkWeight)
         o.slabProbability = try arguments.double("--slab-probability", default: o.slabProbability)
         o.intensityScale = try arguments.double("--intensity-scale", default: o.intensityScale)
+        o.airPadding = arguments.flag("--air-padding")
         o.validateEvery = try arguments.int("--val-every", default: o.validateEvery)
         let seed = try arguments.int("--seed", default: 0)
         guard seed >= 0 else { throw UsageError("salt train: --seed must be 0 or more, got \(seed)") }

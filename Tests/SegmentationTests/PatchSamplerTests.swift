@@ -78,4 +78,29 @@ import Tensor
         }
         #expect(Set(factors.map { ($0 * 1000).rounded() }).count > 4, "factors do not vary: \(factors)")
     }
+
+    @Test func airPaddingIsBackgroundAndPatchesMayLeaveTheScan() {
+        let patch = [8, 8, 16]
+        var sampler = PatchSampler(patch: patch, cases: [Self.testCase], background: nil)
+        sampler.augmentProbability = 0
+        sampler.foregroundFraction = 0
+        sampler.paddingClass = 0
+        var rng = SeededRandom(seed: 11)
+        let (images, targets, _) = sampler.batch(32, cases: [Self.testCase], rng: &rng)
+        let voxels = patch.reduce(1, *)
+        var realPlaneCounts: [Int] = []
+        for b in 0..<32 {
+            var realPlanes = Set<Int>()
+            for i in 0..<voxels {
+                let (v, t) = (images.storage[b * voxels + i], targets[b * voxels + i])
+                // Scan voxels keep class 1; padding is air (0) labelled background (0), never ignored (255).
+                if v > 0 { #expect(t == 1); realPlanes.insert(i % patch[2]) } else { #expect(v == 0 && t == 0, "voxel \(i): value \(v) class \(t)") }
+            }
+            realPlaneCounts.append(realPlanes.count)
+        }
+        // Uniform centres are not pulled inside the scan (80 planes deep; the patch, 16): some patches
+        // hang out along k, which clamped centres never do (the other tests see only whole planes).
+        #expect(realPlaneCounts.contains { $0 < patch[2] }, "no patch leaves the scan along k: \(realPlaneCounts)")
+        #expect(realPlaneCounts.filter { $0 == patch[2] }.count > 16, "most patches should still lie inside: \(realPlaneCounts)")
+    }
 }

@@ -16,8 +16,13 @@ public struct PatchSampler: Sendable {
     /// Largest rotation about the axial (k) axis, radians.
     public var maxRotation = 20.0 * Double.pi / 180
     public var paddingValue: Float = 0
+    /// Class of patch voxels outside the scan (and outside a slab): 255 = ignored by the loss (SALT). With
+    /// the background class instead, padding is air that must be predicted as background, and uniform
+    /// centres may leave the volume: prediction on a scan wider or thinner than any training patch runs
+    /// windows that are mostly air, and without this the network has never been told what to say there.
+    public var paddingClass: UInt8 = 255
     /// Probability that a patch keeps only a thin axial slab (`slabThickness` voxels along k) and reads
-    /// the rest as padding (air, ignored by the loss): prediction pads a thin scan to the window with air,
+    /// the rest as padding (air; ignored by the loss unless `paddingClass` says otherwise): prediction pads a thin scan to the window with air,
     /// and instance norm sees those statistics, so training must show them too.
     public var slabProbability = 0.0
     /// Slab thickness range along k, as fractions of the patch depth.
@@ -55,7 +60,7 @@ public struct PatchSampler: Sendable {
     public func batch(_ size: Int, cases: [PreparedCase], rng: inout SeededRandom) -> (images: Tensor, targets: [UInt8], caseIndices: [Int]) {
         let voxels = patch.reduce(1, *)
         let images = Tensor(shape: [size, 1] + patch)
-        var targets = [UInt8](repeating: 255, count: size * voxels)
+        var targets = [UInt8](repeating: paddingClass, count: size * voxels)
         var chosen: [Int] = []
         for b in 0..<size {
             let ci = rng.int(below: cases.count)
@@ -64,15 +69,17 @@ public struct PatchSampler: Sendable {
             // Centre: a structure voxel for about a third of patches, else uniform within the volume.
             var centre: [Double]
             let structures = structureVoxels[ci]
-            if !structures.isEmpty && rng.nextDouble() < foregroundFraction {
+            let onStructure = !structures.isEmpty && rng.nextDouble() < foregroundFraction
+            if onStructure {
                 let (_, list) = structures[rng.int(below: structures.count)]
                 let p = list[rng.int(below: list.count)]
                 centre = [Double(p % c.shape[0]), Double((p / c.shape[0]) % c.shape[1]), Double(p / (c.shape[0] * c.shape[1]))]
             } else {
                 centre = (0..<3).map { Double(rng.int(below: c.shape[$0])) }
             }
-            // Keep the patch inside the volume where it fits (nnU-Net style), so patches are not mostly padding.
-            for a in 0..<3 {
+            // Keep the patch inside the volume where it fits (nnU-Net style), so patches are not mostly
+            // padding; unless padding is taught as air, when uniform patches may hang out of the scan.
+            for a in 0..<3 where onStructure || paddingClass == 255 {
                 let half = Double(patch[a]) / 2
                 centre[a] = min(max(centre[a], half - 0.5), Double(c.shape[a]) - half - 0.5)
             }
@@ -102,7 +109,7 @@ public struct PatchSampler: Sendable {
 
     /// Samples a patch around `centre`: output voxel (x, y, z) (offsets from the patch centre) reads the
     /// case at centre + R(angle) * (x, y) / zoom in-plane and z along k; image trilinear (outside: the
-    /// padding value), classes nearest (outside: 255). Without zoom and rotation this is a plain crop.
+    /// padding value), classes nearest (outside: `targets` keeps its fill, paddingClass). Without zoom and rotation this is a plain crop.
     /// Patch voxels with z outside `slab` are padding too.
     func extract(_ c: PreparedCase, centre: [Double], zoom: Double, angle: Double, slab: Range<Int>, image: UnsafeMutablePointer<Float>,
                  targets: inout [UInt8], targetOffset: Int) {

@@ -26,6 +26,9 @@ public struct TrainingOptions: Sendable {
     public var slabProbability = 0.0
     /// Multiplicative brightness range (PatchSampler.intensityScale); 0 = SALT (none).
     public var intensityScale = 0.0
+    /// Patch voxels outside the scan are air labelled background (PatchSampler.paddingClass); false = SALT
+    /// (ignored). CT only: for other modalities the padding value is not air.
+    public var airPadding = false
     public var validateEvery = 1
     public var seed: UInt64 = 0
     public var resume = false
@@ -86,6 +89,9 @@ public enum Trainer {
         }
         guard (0..<1).contains(o.intensityScale) else {
             throw SegmentationError.invalidSetting(name: "--intensity-scale", detail: "must lie in [0, 1), got \(o.intensityScale)")
+        }
+        if o.airPadding, case .zScore = o.intensity {
+            throw SegmentationError.invalidSetting(name: "--air-padding", detail: "needs CT intensities (--intensity ct or clip:LOW:HIGH): with zscore the padding value is the image mean, not air")
         }
         guard o.patch.count == 3, o.spacing.count == 3, o.patch.allSatisfy({ $0 > 0 }), o.spacing.allSatisfy({ $0 > 0 }) else {
             throw SegmentationError.invalidSetting(name: "--patch/--spacing", detail: "need three positive values each, got \(o.patch) and \(o.spacing)")
@@ -170,6 +176,12 @@ public enum Trainer {
         var sampler = PatchSampler(patch: o.patch, cases: training, background: background, seed: o.seed)
         sampler.slabProbability = o.slabProbability
         sampler.intensityScale = o.intensityScale
+        if o.airPadding {
+            guard let background else {
+                throw SegmentationError.invalidSetting(name: "--air-padding", detail: "the tree has no class named 'background' to give padding")
+            }
+            sampler.paddingClass = UInt8(background)
+        }
         var records = state.records
         let totalSteps = o.epochs * o.stepsPerEpoch
         var stepSeconds: [Double] = []
