@@ -1,11 +1,11 @@
 // Conv3D on FastKernels' direct SIMD convolution (AVX2+FMA): the path `Conv3D.forward`/`backward` take
-// when the CPU supports it. The vol2col + sgemm path in Conv3D.swift remains the fallback on older CPUs
-// (and the baseline `salt bench conv` compares against); `referenceForward`/`referenceBackward` remain
-// the reference for tests.
+// when the CPU supports it, except for the shapes where vol2col + sgemm is faster (`gemmIsFaster`). The
+// vol2col + sgemm path in Conv3D.swift remains the fallback on older CPUs (and the baseline `salt bench
+// conv` compares against); `referenceForward`/`referenceBackward` remain the reference for tests.
 import FastKernels
 
 extension Conv3D {
-    /// Whether `forward`/`backward` use the direct SIMD kernels: true when the CPU has AVX2 and FMA
+    /// Whether `forward`/`backward` may use the direct SIMD kernels: true when the CPU has AVX2 and FMA
     /// (and SALT_NO_FAST_KERNELS is unset). Benchmarks switch it off to measure the vol2col path.
     nonisolated(unsafe) public static var fastKernelsEnabled: Bool = CPUFeatures.hasAVX2FMA
 

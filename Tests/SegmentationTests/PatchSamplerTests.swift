@@ -102,5 +102,19 @@ import Tensor
         // hang out along k, which clamped centres never do (the other tests see only whole planes).
         #expect(realPlaneCounts.contains { $0 < patch[2] }, "no patch leaves the scan along k: \(realPlaneCounts)")
         #expect(realPlaneCounts.filter { $0 == patch[2] }.count > 16, "most patches should still lie inside: \(realPlaneCounts)")
+
+        // Zoomed and rotated patches (nearest class, trilinear image) never leave a voxel ignored either.
+        sampler.augmentProbability = 1
+        let turned = sampler.batch(16, cases: [Self.testCase], rng: &rng)
+        #expect(turned.targets.allSatisfy { $0 == 0 || $0 == 1 })
+        #expect(turned.targets.contains(0) && turned.targets.contains(1))
+
+        // A case thinner than the patch is padded in preparation with the same class.
+        var thin = PreparedCase(dataset: "d", name: "t", shape: [2, 2, 2], image: [Float](repeating: 1, count: 8),
+                                classes: [UInt8](repeating: 1, count: 8), annotated: [true, true])
+        Preprocessor.pad(&thin, to: [2, 2, 4], value: 0, class: 0)
+        #expect(thin.shape == [2, 2, 4])
+        #expect(thin.classes == [0, 0, 0, 0] + [UInt8](repeating: 1, count: 8) + [0, 0, 0, 0])
+        #expect(thin.image == [0, 0, 0, 0] + [Float](repeating: 1, count: 8) + [0, 0, 0, 0])
     }
 }

@@ -1,5 +1,6 @@
 import Testing
-import Tensor
+import FastKernels
+@testable import Tensor
 
 @Suite struct Conv3DTests {
     @Test func smallCaseByHand() {
@@ -25,7 +26,7 @@ import Tensor
         ([2, 4, 3, 4, 5], 3, [1, 1, 1], [1, 1, 1]),
         ([1, 4, 6, 4, 6], 2, [1, 1, 1], [2, 2, 2]),
         ([1, 2, 7, 5, 6], 3, [3, 3, 3], [2, 1, 2]),
-        ([1, 3, 8, 6, 4], 5, [3, 3, 3], [2, 2, 1]),   // SALT's thin-patch stride: the sgemm path (gemmIsFaster)
+        ([1, 3, 8, 6, 4], 5, [3, 3, 3], [2, 2, 1]),   // SALT's thin-patch stride, full kernel
     ]
 
     @Test(arguments: 0..<cases.count) func fastMatchesReference(_ c: Int) {
@@ -45,6 +46,30 @@ import Tensor
         let noInput = Conv3D.backward(x, weight: w, gradOutput: g, stride: s, padding: p, needInputGradient: false)
         #expect(noInput.input == nil)
         #expect(KernelCheck.scaledDifference(noInput.weight, r.weight, "conv dw (no dx) case \(c)") < 1e-5)
+    }
+
+    /// The direct kernels themselves on every case, including those `forward` sends to sgemm.
+    @Test(.enabled(if: CPUFeatures.hasAVX2FMA, "no AVX2+FMA: there is no direct path"), arguments: 0..<cases.count)
+    func directKernelsMatchReference(_ c: Int) {
+        let (xs, co, k, s) = Self.cases[c]
+        let p = k.map { $0 / 2 }
+        let x = KernelCheck.random(xs, seed: 1 + UInt64(c)), w = KernelCheck.random([co, xs[1]] + k, seed: 100 + UInt64(c))
+        let yr = Conv3D.referenceForward(x, weight: w, bias: nil, stride: s, padding: p)
+        #expect(KernelCheck.scaledDifference(Conv3D.fastForward(x, weight: w, bias: nil, stride: s, padding: p), yr, "direct forward case \(c)") < 1e-5)
+        let g = KernelCheck.random(yr.shape, seed: 300)
+        let r = Conv3D.referenceBackward(x, weight: w, gradOutput: g, stride: s, padding: p, needInputGradient: true)
+        let f = Conv3D.fastBackward(x, weight: w, gradOutput: g, stride: s, padding: p, needInputGradient: true)
+        #expect(KernelCheck.scaledDifference(f.input!, r.input!, "direct dx case \(c)") < 1e-5)
+        #expect(KernelCheck.scaledDifference(f.weight, r.weight, "direct dw case \(c)") < 1e-5)
+    }
+
+    @Test func sgemmTakesStridedPointwiseAndAnisotropicStrides() {
+        #expect(Conv3D.gemmIsFaster(kernel: [1, 1, 1], stride: [2, 2, 2]))
+        #expect(Conv3D.gemmIsFaster(kernel: [3, 3, 3], stride: [2, 2, 1]))
+        #expect(Conv3D.gemmIsFaster(kernel: [3, 3, 1], stride: [2, 2, 1]))
+        #expect(!Conv3D.gemmIsFaster(kernel: [3, 3, 3], stride: [2, 2, 2]))
+        #expect(!Conv3D.gemmIsFaster(kernel: [3, 3, 3], stride: [1, 1, 1]))
+        #expect(!Conv3D.gemmIsFaster(kernel: [1, 1, 1], stride: [1, 1, 1]))
     }
 
     @Test(arguments: [0, 1, 2]) func backwardMatchesFiniteDifferences(_ c: Int) {

@@ -22,9 +22,13 @@ public struct PreprocessingSettings: Codable, Equatable, Sendable {
     public var spacing: [Double]
     public var orientation: String
     public var intensity: IntensityNormalization
-    /// Cases are padded up to this size (image with the normalised padding value, classes with 255).
+    /// Cases are padded up to this size (image with the normalised padding value, classes with
+    /// `paddingClass`).
     public var patch: [Int]
     public var version = 1
+    /// Class of that padding: nil = 255, ignored by the loss; the background class under --air-padding.
+    /// (Optional, so settings without it encode, and key the cache, as before.)
+    public var paddingClass: UInt8? = nil
 
     public init(spacing: [Double], orientation: String = "LPI", intensity: IntensityNormalization, patch: [Int]) {
         self.spacing = spacing
@@ -58,17 +62,17 @@ public enum Preprocessor {
         settings.intensity.apply(&values)
         var prepared = PreparedCase(dataset: dataset.name, name: name, shape: shape, image: values,
                                     classes: canonicalLabels.voxels.map { UInt8($0) }, annotated: dataset.annotated)
-        pad(&prepared, to: settings.patch, value: settings.intensity.paddingValue)
+        pad(&prepared, to: settings.patch, value: settings.intensity.paddingValue, class: settings.paddingClass ?? 255)
         return prepared
     }
 
     /// Pads every axis shorter than `patch` (half before, the rest after, as the sliding window does).
-    static func pad(_ c: inout PreparedCase, to patch: [Int], value: Float) {
+    static func pad(_ c: inout PreparedCase, to patch: [Int], value: Float, class padClass: UInt8) {
         let old = c.shape
         let new = (0..<3).map { max(old[$0], patch[$0]) }
         guard new != old else { return }
         let before = (0..<3).map { (new[$0] - old[$0]) / 2 }
-        var image = [Float](repeating: value, count: new.reduce(1, *)), classes = [UInt8](repeating: 255, count: image.count)
+        var image = [Float](repeating: value, count: new.reduce(1, *)), classes = [UInt8](repeating: padClass, count: image.count)
         for k in 0..<old[2] { for j in 0..<old[1] { for i in 0..<old[0] {
             let src = i + old[0] * (j + old[1] * k)
             let dst = (i + before[0]) + new[0] * ((j + before[1]) + new[1] * (k + before[2]))

@@ -99,7 +99,14 @@ public enum Trainer {
         let labelSet = try LabelSet.discover(root: o.dataDirectory)
         let tree = labelSet.tree
         let network = try DynUNetConfiguration(patch: o.patch, spacing: o.spacing, outChannels: tree.count, filters: o.filters)
-        let pre = PreprocessingSettings(spacing: o.spacing, intensity: o.intensity, patch: o.patch)
+        let background = tree.index(ofName: "background")
+        var pre = PreprocessingSettings(spacing: o.spacing, intensity: o.intensity, patch: o.patch)
+        if o.airPadding {
+            guard let background else {
+                throw SegmentationError.invalidSetting(name: "--air-padding", detail: "the tree has no class named 'background' to give padding")
+            }
+            pre.paddingClass = UInt8(background)
+        }
         let settings = ModelSettings(saltVersion: o.saltVersion, network: network, tree: tree, spacing: o.spacing, patch: o.patch,
                                      intensity: o.intensity, datasets: labelSet.datasets.map(\.name))
 
@@ -172,16 +179,10 @@ public enum Trainer {
         let model = SaltModel(settings: settings, tree: tree, network: net)
         let loss = SaltLoss(tree: tree, sinkWeight: o.sinkWeight)
         let schedule = CosineSchedule(initial: o.learningRate, totalSteps: o.epochs * o.stepsPerEpoch)
-        let background = tree.index(ofName: "background")
         var sampler = PatchSampler(patch: o.patch, cases: training, background: background, seed: o.seed)
         sampler.slabProbability = o.slabProbability
         sampler.intensityScale = o.intensityScale
-        if o.airPadding {
-            guard let background else {
-                throw SegmentationError.invalidSetting(name: "--air-padding", detail: "the tree has no class named 'background' to give padding")
-            }
-            sampler.paddingClass = UInt8(background)
-        }
+        if let padding = pre.paddingClass { sampler.paddingClass = padding }
         var records = state.records
         let totalSteps = o.epochs * o.stepsPerEpoch
         var stepSeconds: [Double] = []
