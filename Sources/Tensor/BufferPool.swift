@@ -3,16 +3,17 @@
 // faulting them in again cost a quarter of the CPU time of a SALT-sized step (4.7 million minor page
 // faults, 23 s of system time). Buffers of at least `minimumBytes` are kept, keyed by exact size, up to
 // `limitBytes` in total (SALT_BUFFER_POOL_MB; 0 disables), and reused for the next tensor of that size.
-// The default, 4 GB but at most a sixth of physical memory, holds most of a SALT-default step's
-// activations (226 MB each at 32 channels x 192x192x48): measured on the default net, 4 GB instead of 1 GB
-// took the first training step from 56.6 to 52.1 CPU-s for 300 MB more peak RSS (4.9 -> 5.2 GB).
+// The default, 1 GB (at most a sixth of physical memory), trades between page faults and peak memory:
+// pooled buffers of one size cannot serve another, so a larger pool raises peak RSS. SALT-default train step / forward / peak RSS, 2026-12-04, one machine: pool 0 19.2 s /
+// 6.2 s / 4.94 GB; 512 MB 18.6 s / 5.4-6.0 s / 4.95 GB; 1 GB 18.1 s / 5.3 s / 5.30 GB; 4 GB 18.7 s / 5.0 s /
+// 5.55 GB (PyTorch + MONAI there: 30.2 s / 5.6 s / 5.31 GB).
 import Foundation
 
 public enum BufferPool {
     static let minimumBytes = 1 << 20
     public static let limitBytes: Int = {
         if let s = ProcessInfo.processInfo.environment["SALT_BUFFER_POOL_MB"], let mb = Int(s), mb >= 0 { return mb << 20 }
-        return min(4096 << 20, Int(ProcessInfo.processInfo.physicalMemory / 6))
+        return min(1024 << 20, Int(ProcessInfo.processInfo.physicalMemory / 6))
     }()
 
     private static let lock = NSLock()
