@@ -3,10 +3,11 @@
 // faulting them in again cost a quarter of the CPU time of a SALT-sized step (4.7 million minor page
 // faults, 23 s of system time). Buffers of at least `minimumBytes` are kept, keyed by exact size, up to
 // `limitBytes` in total (SALT_BUFFER_POOL_MB; 0 disables), and reused for the next tensor of that size.
-// The default, 1 GB (at most a sixth of physical memory), trades between page faults and peak memory:
-// pooled buffers of one size cannot serve another, so a larger pool raises peak RSS. SALT-default train step / forward / peak RSS, 2026-12-04, one machine: pool 0 19.2 s /
-// 6.2 s / 4.94 GB; 512 MB 18.6 s / 5.4-6.0 s / 4.95 GB; 1 GB 18.1 s / 5.3 s / 5.30 GB; 4 GB 18.7 s / 5.0 s /
-// 5.55 GB (PyTorch + MONAI there: 30.2 s / 5.6 s / 5.31 GB).
+// The default, 1 GB (at most a sixth of physical memory), trades page faults against peak memory:
+// pooled buffers of one size cannot serve another, so a larger pool raises peak RSS. SALT-default train
+// step / forward / peak RSS, 2026-12-04, one machine: pool 0 19.2 s / 6.2 s / 4.94 GB; 512 MB 18.6 s /
+// 5.4-6.0 s / 4.95 GB; 1 GB 18.1 s / 5.3 s / 5.30 GB; 4 GB 18.7 s / 5.0 s / 5.55 GB (PyTorch + MONAI
+// there: 30.2 s / 5.6 s / 5.31 GB).
 import Foundation
 
 public enum BufferPool {
