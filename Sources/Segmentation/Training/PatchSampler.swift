@@ -22,8 +22,9 @@ public struct PatchSampler: Sendable {
     /// windows that are mostly air, and without this the network has never been told what to say there.
     public var paddingClass: UInt8 = 255
     /// Probability that a patch keeps only a thin axial slab (`slabThickness` voxels along k) and reads
-    /// the rest as padding (air; ignored by the loss unless `paddingClass` says otherwise): prediction pads a thin scan to the window with air,
-    /// and instance norm sees those statistics, so training must show them too.
+    /// the rest as padding (air; ignored by the loss unless `paddingClass` says otherwise): prediction
+    /// pads a thin scan to the window with air, and instance norm sees those statistics, so training must
+    /// show them too.
     public var slabProbability = 0.0
     /// Slab thickness range along k, as fractions of the patch depth.
     public var slabThickness: ClosedRange<Double> = 0.125...0.5
@@ -109,8 +110,8 @@ public struct PatchSampler: Sendable {
 
     /// Samples a patch around `centre`: output voxel (x, y, z) (offsets from the patch centre) reads the
     /// case at centre + R(angle) * (x, y) / zoom in-plane and z along k; image trilinear (outside: the
-    /// padding value), classes nearest (outside: `targets` keeps its fill, paddingClass). Without zoom and rotation this is a plain crop.
-    /// Patch voxels with z outside `slab` are padding too.
+    /// padding value), classes nearest (outside: `targets` keeps its fill, paddingClass). Without zoom and
+    /// rotation this is a plain crop. Patch voxels with z outside `slab` are padding too.
     func extract(_ c: PreparedCase, centre: [Double], zoom: Double, angle: Double, slab: Range<Int>, image: UnsafeMutablePointer<Float>,
                  targets: inout [UInt8], targetOffset: Int) {
         let (p0, p1, p2) = (patch[0], patch[1], patch[2])
