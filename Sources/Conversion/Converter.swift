@@ -14,6 +14,10 @@ public struct ConversionOptions: Sendable {
     /// Derive a body mask from the CT: 0 outside it stays "background", unlabelled voxels inside become
     /// the extra class "body" (`--body-mask`).
     public var bodyMask = false
+    /// Tree path of that class (`--body-path`): "body" says only that the voxel is in the body; a dataset
+    /// that labels every structure of the tree knows its remaining body voxels are none of them, and says
+    /// so with a sink such as "body,other".
+    public var bodyPath = "body"
     /// HU threshold of the body mask.
     public var bodyThreshold: Float = -500
     /// Write `previews/<case>.png` (`--previews`).
@@ -37,6 +41,13 @@ public enum Converter {
         }
         if options.bodyMask && spec.classes.count >= 255 {
             throw ConversionError.invalidOption("--body-mask adds a class, but the spec already has \(spec.classes.count)")
+        }
+        let bodyParts = options.bodyPath.split(separator: ",", omittingEmptySubsequences: false)
+        if bodyParts.contains(where: { $0.isEmpty || $0 != $0.trimmingCharacters(in: .whitespaces) }) {
+            throw ConversionError.invalidOption("--body-path '\(options.bodyPath)' is not a tree path: names joined by commas, e.g. body or body,other")
+        }
+        if options.bodyPath != "body" && !options.bodyMask {
+            throw ConversionError.invalidOption("--body-path names the class of the body mask; add --body-mask")
         }
         let discovery = try CaseDiscovery(spec: spec, source: source, forcedSplit: options.split).discover()
         if spec.encoding == .datasetJSONNames && discovery.datasetJSONLabels == nil {
@@ -120,7 +131,7 @@ public enum Converter {
         }
         if options.bodyMask {
             classes[0].path = "background"
-            classes.append(LabelClass(name: "body", path: "body"))
+            classes.append(LabelClass(name: "body", path: options.bodyPath))
         }
         try AtomicFile.write(classes.map { $0.name + "\n" }.joined(), to: staging + "/labels.txt")
         try AtomicFile.write(classes.map { $0.path + "\n" }.joined(), to: staging + "/tree-labels.txt")

@@ -42,7 +42,7 @@ public struct BuiltinKind: Sendable, Hashable {
     /// When all of a kind's inputs are optional, at least one must be given (tree: a data root or datasets).
     public static let all: [BuiltinKind] = [
         BuiltinKind(name: "convert", version: 1, inputs: ["source", "spec"], optionalInputs: ["spec"], outputs: ["output"],
-                    values: ["format", "spacing", "split", "body-mask", "previews"],
+                    values: ["format", "spacing", "split", "body-mask", "body-path", "previews"],
                     summary: "a public dataset -> SALT layout"),
         BuiltinKind(name: "tree", version: 1, inputs: ["data-dir", "dataset"], optionalInputs: ["data-dir", "dataset"], outputs: ["output-dir"],
                     repeatable: ["dataset"],

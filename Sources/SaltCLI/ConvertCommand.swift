@@ -12,7 +12,7 @@ enum ConvertCommand: Command {
         let formats = library.known
         return """
         Usage: salt convert --format NAME --source DIR --output DIR [--spec FILE] [--spacing x,y,z]
-                            [--split train|val|test] [--body-mask] [--previews]
+                            [--split train|val|test] [--body-mask [--body-path P]] [--previews]
 
         Writes <output>/{labels.txt, tree-labels.txt, summary.txt, train|val|test/{images,labels}/<case>.nii.gz}.
 
@@ -24,6 +24,8 @@ enum ConvertCommand: Command {
           --spacing x,y,z    resample to this spacing in mm (0 keeps an axis: 0,0,1.5 changes slice thickness)
           --split S          put every case into split S
           --body-mask        derive the body from the CT: unlabelled voxels inside it become class "body"
+          --body-path P      that class's tree path (default body); body,other (a sink) when the dataset
+                             labels every structure of the tree, so the rest of its body is none of them
           --previews         write previews/<case>.png (three mid slices with labels overlaid)
 
         Example:
@@ -51,6 +53,7 @@ enum ConvertCommand: Command {
             options.split = split
         }
         options.bodyMask = arguments.flag("--body-mask")
+        if let path = try arguments.option("--body-path") { options.bodyPath = path }
         options.previews = arguments.flag("--previews")
         try arguments.finish()
 

@@ -50,6 +50,19 @@ import TestSupport
         // Without the option the same data says nothing about the rest of the body.
         try Fixture.convert(try Fixture.spec("heart-mask"), src, out)
         #expect(try Fixture.lines(out + "/tree-labels.txt") == ["-", "body,thoracic_cavity,mediastinum,pericardium"])
+        // A dataset labelling every structure puts the rest of its body into a sink; the voxels are the same.
+        options.bodyPath = "body,other"
+        try Fixture.convert(try Fixture.spec("heart-mask"), src, out, options)
+        #expect(try Fixture.lines(out + "/tree-labels.txt") == ["background", "body,thoracic_cavity,mediastinum,pericardium", "body,other"])
+        #expect(try Fixture.lines(out + "/labels.txt") == ["background", "heart", "body"])
+        #expect(try Volume.read(out + "/train/labels/p.nii.gz").voxels == label.voxels)
+        for bad in ["body,", " body", "body,,other", "body, other"] {
+            options.bodyPath = bad
+            #expect(throws: ConversionError.self, "\(bad)") { try Fixture.convert(try Fixture.spec("heart-mask"), src, out, options) }
+        }
+        options.bodyMask = false
+        options.bodyPath = "body,other"
+        #expect(throws: ConversionError.self) { try Fixture.convert(try Fixture.spec("heart-mask"), src, out, options) }
     }
 
     @Test func resamplingSliceThickness() throws {
