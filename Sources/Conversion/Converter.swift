@@ -14,10 +14,11 @@ public struct ConversionOptions: Sendable {
     /// Derive a body mask from the CT: 0 outside it stays "background", unlabelled voxels inside become
     /// the extra class "body" (`--body-mask`).
     public var bodyMask = false
-    /// Tree path of that class (`--body-path`): "body" says only that the voxel is in the body; a dataset
-    /// that labels every structure of the tree knows its remaining body voxels are none of them, and says
-    /// so with a sink such as "body,other".
-    public var bodyPath = "body"
+    /// Tree path of that class (`--body-path`; nil = "body"): "body" says only that the voxel is in the
+    /// body; a dataset that labels every structure of the tree knows its remaining body voxels are none
+    /// of them, and can say so with a new leaf under body such as "body,other" (a sink when listed in
+    /// the data root's tree-additional-labels.txt).
+    public var bodyPath: String? = nil
     /// HU threshold of the body mask.
     public var bodyThreshold: Float = -500
     /// Write `previews/<case>.png` (`--previews`).
@@ -29,6 +30,23 @@ public struct ConversionOptions: Sendable {
 }
 
 public enum Converter {
+    /// The body mask's class must be "body" or a new node under it: not an existing class, not an
+    /// ancestor of one (it would claim fat and muscle for that organ group), not below one (it would
+    /// give that class a single child).
+    static func checkBodyPath(_ path: String, classes: [LabelClass]) throws {
+        let parts = path.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.first == "body", !parts.contains(where: { $0.isEmpty || $0 != $0.trimmingCharacters(in: .whitespaces) }),
+              !path.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
+            throw ConversionError.invalidOption("--body-path '\(path)' is not a tree path under body: names joined by commas, e.g. body or body,other")
+        }
+        guard path != "body" else { return }
+        for c in classes where c.path != "-" {
+            if c.path == path || c.path.hasPrefix(path + ",") || path.hasPrefix(c.path + ",") {
+                throw ConversionError.invalidOption("--body-path '\(path)' collides with class '\(c.name)' (\(c.path)); name a new leaf such as body,other")
+            }
+        }
+    }
+
     /// Converts `source` into `output` by `spec`; `progress` receives one line per case and the summary.
     @discardableResult
     public static func convert(spec: DatasetSpec, source: String, output: String, options: ConversionOptions = ConversionOptions(),
@@ -42,12 +60,9 @@ public enum Converter {
         if options.bodyMask && spec.classes.count >= 255 {
             throw ConversionError.invalidOption("--body-mask adds a class, but the spec already has \(spec.classes.count)")
         }
-        let bodyParts = options.bodyPath.split(separator: ",", omittingEmptySubsequences: false)
-        if bodyParts.contains(where: { $0.isEmpty || $0 != $0.trimmingCharacters(in: .whitespaces) }) {
-            throw ConversionError.invalidOption("--body-path '\(options.bodyPath)' is not a tree path: names joined by commas, e.g. body or body,other")
-        }
-        if options.bodyPath != "body" && !options.bodyMask {
-            throw ConversionError.invalidOption("--body-path names the class of the body mask; add --body-mask")
+        if let path = options.bodyPath {
+            guard options.bodyMask else { throw ConversionError.invalidOption("--body-path names the class of the body mask; add --body-mask") }
+            try checkBodyPath(path, classes: spec.classes)
         }
         let discovery = try CaseDiscovery(spec: spec, source: source, forcedSplit: options.split).discover()
         if spec.encoding == .datasetJSONNames && discovery.datasetJSONLabels == nil {
@@ -131,7 +146,7 @@ public enum Converter {
         }
         if options.bodyMask {
             classes[0].path = "background"
-            classes.append(LabelClass(name: "body", path: options.bodyPath))
+            classes.append(LabelClass(name: "body", path: options.bodyPath ?? "body"))
         }
         try AtomicFile.write(classes.map { $0.name + "\n" }.joined(), to: staging + "/labels.txt")
         try AtomicFile.write(classes.map { $0.path + "\n" }.joined(), to: staging + "/tree-labels.txt")

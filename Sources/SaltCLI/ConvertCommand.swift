@@ -24,8 +24,9 @@ enum ConvertCommand: Command {
           --spacing x,y,z    resample to this spacing in mm (0 keeps an axis: 0,0,1.5 changes slice thickness)
           --split S          put every case into split S
           --body-mask        derive the body from the CT: unlabelled voxels inside it become class "body"
-          --body-path P      that class's tree path (default body); body,other (a sink) when the dataset
-                             labels every structure of the tree, so the rest of its body is none of them
+          --body-path P      that class's tree path (default body): a new leaf such as body,other when the
+                             dataset labels every structure, so the rest of its body is none of them
+                             (a sink if listed in the data root's tree-additional-labels.txt)
           --previews         write previews/<case>.png (three mid slices with labels overlaid)
 
         Example:

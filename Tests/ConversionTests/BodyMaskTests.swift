@@ -56,12 +56,16 @@ import TestSupport
         #expect(try Fixture.lines(out + "/tree-labels.txt") == ["background", "body,thoracic_cavity,mediastinum,pericardium", "body,other"])
         #expect(try Fixture.lines(out + "/labels.txt") == ["background", "heart", "body"])
         #expect(try Volume.read(out + "/train/labels/p.nii.gz").voxels == label.voxels)
-        for bad in ["body,", " body", "body,,other", "body, other"] {
+        // Not a path under body, or one that collides with the heart's (equal, its ancestor, below it).
+        let heart = "body,thoracic_cavity,mediastinum,pericardium"
+        for bad in ["body,", " body", "body,,other", "body, other", "body,oth\ner", "-", "background", "other", "other,body",
+                    "body,thoracic_cavity", heart, heart + ",other"] {
             options.bodyPath = bad
             #expect(throws: ConversionError.self, "\(bad)") { try Fixture.convert(try Fixture.spec("heart-mask"), src, out, options) }
         }
+        #expect(try Fixture.lines(out + "/tree-labels.txt") == ["background", heart, "body,other"], "a rejected option keeps the output")
         options.bodyMask = false
-        options.bodyPath = "body,other"
+        options.bodyPath = "body"
         #expect(throws: ConversionError.self) { try Fixture.convert(try Fixture.spec("heart-mask"), src, out, options) }
     }
 
